@@ -1,0 +1,165 @@
+// chatd: flags → Config → shards. Everything else lives in the shards.
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <future>
+#include <memory>
+#include <vector>
+
+#include "common/log.h"
+#include "config/config.h"
+#include "net/listener.h"
+#include "reactor/reactor.h"
+#include "shard/shard.h"
+#include "xshard/mesh.h"
+
+using namespace chatd;
+
+namespace {
+
+constexpr std::size_t kMailboxCapacity = 64 * 1024;
+
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    for (int i = 0; i < CPU_SETSIZE; ++i)
+      if (CPU_ISSET(i, &set)) cpus.push_back(i);
+  }
+  if (cpus.empty()) cpus.push_back(0);
+  return cpus;
+}
+
+// Raises the soft fd limit to the hard one; returns the limit in force.
+rlim_t raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit want{lim.rlim_max, lim.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
+  }
+  return lim.rlim_cur;
+}
+
+const char* backend_name(reactor::Backend b) {
+  return b == reactor::Backend::uring ? "uring" : b == reactor::Backend::epoll ? "epoll" : "auto";
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "chatd: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+#ifdef CHATD_CPU_BASELINE
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("bmi2")) {
+    std::fprintf(stderr, "chatd: built for %s (AVX2), which this CPU lacks; rebuild with -Dcpu_baseline=\n",
+                 CHATD_CPU_BASELINE);
+    return 1;
+  }
+#endif
+  auto parsed = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
+  if (!parsed) {
+    std::fprintf(stderr, "chatd: %s\n", parsed.error().message.c_str());
+    return 2;
+  }
+  if (parsed->action == CliAction::help) {
+    std::fputs(usage().c_str(), stdout);
+    return 0;
+  }
+  if (parsed->action == CliAction::version) {
+    std::printf("chatd %s\n", CHATD_VERSION);
+    return 0;
+  }
+
+  shard::ServerShared shared;
+  shared.config = parsed->config;
+  Config& config = shared.config;
+  set_log_level(config.log_level);
+
+  const std::vector<int> cpus = allowed_cpus();
+  shared.shards = config.shards ? config.shards : uint32_t(cpus.size());
+  const rlim_t fd_limit = raise_fd_limit();
+  const uint32_t fd_budget = fd_limit > kFdReserve ? uint32_t(fd_limit - kFdReserve) : 1;
+  shared.max_conns = config.max_conns ? config.max_conns : fd_budget;
+  if (config.max_conns > fd_budget)
+    LOG_WARN("--max-conns %u is above the fd limit (%llu less a reserve of %u): accepts will hit EMFILE first",
+             config.max_conns, (unsigned long long)fd_limit, kFdReserve);
+
+  shared.backend = config.backend;
+  if (config.backend == reactor::Backend::auto_select) {
+    if (auto probe = reactor::probe_uring(); probe) {
+      shared.backend = reactor::Backend::uring;
+    } else {
+      shared.backend = reactor::Backend::epoll;
+      LOG_WARN("io_uring unavailable (%s); falling back to epoll", probe.error().message.c_str());
+    }
+  } else if (config.backend == reactor::Backend::uring) {
+    if (auto probe = reactor::probe_uring(); !probe) return fail("--backend uring: " + probe.error().message);
+  }
+
+  // Signals are taken by main alone (sigwait); shard threads inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  // One listening socket per shard on one port; port 0 is resolved by the first.
+  std::vector<UniqueFd> listeners;
+  uint16_t port = config.port;
+  for (uint32_t i = 0; i < shared.shards; ++i) {
+    auto l = net::open_listener(config.bind, port);
+    if (!l) return fail(l.error().message);
+    if (port == 0) {
+      auto p = net::bound_port(l->get());
+      if (!p) return fail(p.error().message);
+      port = *p;
+    }
+    listeners.push_back(std::move(*l));
+  }
+
+  auto mesh = xshard::Mesh::create(shared.shards, kMailboxCapacity);
+  if (!mesh) return fail(mesh.error().message);
+
+  std::vector<std::unique_ptr<shard::Shard>> shards;
+  std::vector<std::future<Result<void>>> ready;
+  for (uint32_t i = 0; i < shared.shards; ++i) {
+    shards.push_back(std::make_unique<shard::Shard>(i, shared, **mesh));
+    auto promise = std::make_shared<std::promise<Result<void>>>();
+    ready.push_back(promise->get_future());
+    const int cpu = shared.shards <= cpus.size() ? cpus[i] : -1;
+    shards.back()->start(listeners[i].get(), cpu, [promise](Result<void> r) { promise->set_value(std::move(r)); });
+  }
+  bool all_ready = true;
+  for (auto& f : ready) {
+    Result<void> r = f.get();
+    if (!r) {
+      LOG_ERROR("shard failed to start: %s", r.error().message.c_str());
+      all_ready = false;
+    }
+  }
+  if (all_ready) {
+    LOG_INFO("chatd ready: port=%u backend=%s shards=%u max_conns=%u", port, backend_name(shared.backend),
+             shared.shards, shared.max_conns);
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    LOG_INFO("%s: stopping (draining for up to %.1f s)", strsignal(sig), double(config.drain_timeout) / kSeconds);
+  }
+  shared.stopping.store(true, std::memory_order_release);
+  for (uint32_t i = 0; i < shared.shards; ++i) {
+    uint64_t one = 1;
+    (void)!::write((*mesh)->mailbox(i).wakeup_fd.get(), &one, sizeof one);
+  }
+  for (auto& s : shards) s->join();
+  LOG_INFO("stopped");
+  return all_ready ? 0 : 1;
+}

@@ -1,0 +1,62 @@
+// One encoded event, shared read-only by every connection and shard that sends it.
+//
+// The room owner encodes a message once into an EventBuffer; every shard with members
+// queues that same buffer on each member's connection (no re-encoding per member, no
+// copy per shard). It carries the JSON line and, when a text-mode user needs it, the
+// human line, plus the routing header the receiving shards read.
+//
+// Ownership: an atomic reference count. A shard that receives a buffer holds one
+// reference while it fans out; each queued entry holds one more, dropped when the
+// kernel has taken its bytes. The last release frees it, on whichever shard that is.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+#include "common/clock.h"
+
+namespace chatd::net {
+
+// Routing header for broadcasts (unused by direct replies).
+struct EventRoute {
+  std::string_view room;
+  uint64_t exclude_session = 0;  // that member does not get it (typing, user_joined)
+  Nanos arrived = 0;             // when the frame that caused it arrived (latency)
+};
+
+class EventBuffer {
+ public:
+  static EventBuffer* create(std::string_view json, std::string_view text = {}, const EventRoute& route = EventRoute(),
+                             uint32_t refs = 1);
+
+  std::string_view json() const { return {data_ + room_len_, json_len_}; }
+  std::string_view text() const { return {data_ + room_len_ + json_len_, text_len_}; }
+  bool has_text() const { return text_len_ > 0; }
+  std::string_view room() const { return {data_, room_len_}; }
+  uint64_t exclude_session() const { return exclude_session_; }
+  Nanos arrived() const { return arrived_; }
+
+  void retain(uint32_t n = 1) {
+    // Relaxed: whoever retains already holds a reference, so the buffer is alive.
+    refs_.fetch_add(n, std::memory_order_relaxed);
+  }
+  void release() {
+    // acq_rel: the releasing shard's reads of the bytes happen before the free.
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+  }
+
+ private:
+  EventBuffer() = default;
+  void destroy();
+
+  std::atomic<uint32_t> refs_;
+  uint32_t json_len_;
+  uint32_t text_len_;
+  uint16_t room_len_;
+  uint64_t exclude_session_;
+  Nanos arrived_;
+  char data_[];  // room | json | text
+};
+
+}  // namespace chatd::net

@@ -1,0 +1,85 @@
+// Server → client events as plain structs, each with two renderings: a JSON line
+// (the contract) and a human line for text mode. Encoders append to a caller's string.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace chatd::proto {
+
+enum class Mode : uint8_t { undecided, json, text, http };
+
+struct Welcome { std::string_view user; uint32_t shard, shards; };
+struct Joined { std::string_view room; uint32_t members; uint64_t seq, epoch; };
+struct Left { std::string_view room; };
+struct UserJoined { std::string_view room, user; };
+struct UserLeft { std::string_view room, user; };
+struct Message {
+  std::string_view room, from, text;
+  uint64_t seq;
+  std::optional<std::string_view> id;
+  std::optional<int64_t> ts;
+};
+struct Whisper {
+  std::string_view from, text;
+  std::optional<std::string_view> id;
+  std::optional<int64_t> ts;
+};
+struct WhisperSent { std::string_view to; std::optional<std::string_view> id; };
+struct Users {
+  std::span<const std::string_view> names;  // sorted, already cut at the list limit
+  uint64_t count;
+  bool truncated;
+  std::optional<std::string_view> room;
+};
+struct RoomCount { std::string_view room; uint64_t members; };
+struct Rooms { std::span<const RoomCount> rooms; };
+struct History { std::string_view room; std::span<const std::string_view> msgs; };  // msgs: stored JSON events
+struct Typing { std::string_view room, user; bool on; };
+struct Pong { std::optional<int64_t> ts; };
+struct Bye {};
+struct ErrorEvent { std::string_view code, msg; std::optional<std::string_view> op; };
+
+constexpr std::size_t kMaxListedUsers = 1000;  // `users` stops listing here (count stays exact)
+
+// `rid` is the request id already encoded as JSON, or empty. Broadcast events take none.
+#define CHATD_EVENT(T)                                                  \
+  void encode_json(std::string& out, const T& ev, std::string_view rid); \
+  void encode_text(std::string& out, const T& ev);
+CHATD_EVENT(Welcome)
+CHATD_EVENT(Joined)
+CHATD_EVENT(Left)
+CHATD_EVENT(UserJoined)
+CHATD_EVENT(UserLeft)
+CHATD_EVENT(Message)
+CHATD_EVENT(Whisper)
+CHATD_EVENT(WhisperSent)
+CHATD_EVENT(Users)
+CHATD_EVENT(Rooms)
+CHATD_EVENT(History)
+CHATD_EVENT(Typing)
+CHATD_EVENT(Pong)
+CHATD_EVENT(Bye)
+CHATD_EVENT(ErrorEvent)
+#undef CHATD_EVENT
+
+// Renders `ev` for a connection of the given mode.
+template <class Event>
+void encode(Mode mode, std::string& out, const Event& ev, std::string_view rid = {}) {
+  if (mode == Mode::text)
+    encode_text(out, ev);
+  else
+    encode_json(out, ev, rid);
+}
+
+// The text-mode lines that are not events.
+inline constexpr std::string_view kTextPrompt = "Welcome to chatd. Enter your name:\n";
+inline constexpr std::string_view kTextHelp =
+    "* commands: /join ROOM, /leave ROOM, /w USER TEXT, /users, /rooms, /help, /exit;"
+    " any other line is a message to your current room\n";
+
+}  // namespace chatd::proto

@@ -1,0 +1,81 @@
+#include "proto/text_command.h"
+
+namespace chatd::proto {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Splits off the first space-separated word.
+std::string_view next_word(std::string_view& rest) {
+  rest = trim(rest);
+  std::size_t sp = rest.find_first_of(" \t");
+  std::string_view word = rest.substr(0, sp);
+  rest = sp == std::string_view::npos ? std::string_view() : trim(rest.substr(sp));
+  return word;
+}
+
+void set_room(Request& r, std::string_view room) {
+  r.room_state = FieldState::present;
+  r.room = room;
+}
+
+}  // namespace
+
+TextLine parse_text_line(std::string_view line, bool logged_in, std::string_view current_room,
+                         Request& r) {
+  r = Request{};
+  if (!logged_in) {
+    // The name line; an empty one asks again (bad_name from the session).
+    r.op = Op::hello;
+    r.user_state = FieldState::present;
+    r.user = trim(line);
+    return TextLine::request;
+  }
+  if (trim(line).empty()) return TextLine::empty;
+  if (line.front() != '/') {
+    r.op = Op::msg;
+    if (!current_room.empty()) set_room(r, current_room);
+    r.text_state = FieldState::present;
+    r.text = line;
+    return TextLine::request;
+  }
+  std::string_view rest = line.substr(1);
+  std::string_view cmd = next_word(rest);
+  if (cmd == "join" || cmd == "leave") {
+    std::string_view room = next_word(rest);
+    if (room.empty()) return TextLine::missing_argument;
+    r.op = cmd == "join" ? Op::join : Op::leave;
+    set_room(r, room);
+    return TextLine::request;
+  }
+  if (cmd == "w" || cmd == "whisper" || cmd == "msg") {
+    std::string_view to = next_word(rest);
+    if (to.empty() || rest.empty()) return TextLine::missing_argument;
+    r.op = Op::whisper;
+    r.to_state = FieldState::present;
+    r.to = to;
+    r.text_state = FieldState::present;
+    r.text = rest;
+    return TextLine::request;
+  }
+  if (cmd == "users") {
+    r.op = Op::users;
+    return TextLine::request;
+  }
+  if (cmd == "rooms") {
+    r.op = Op::rooms;
+    return TextLine::request;
+  }
+  if (cmd == "exit" || cmd == "quit") {
+    r.op = Op::bye;
+    return TextLine::request;
+  }
+  if (cmd == "help") return TextLine::help;
+  return TextLine::unknown_command;
+}
+
+}  // namespace chatd::proto

@@ -1,0 +1,23 @@
+// Turns a text-mode line (a person at `nc`) into a Request. Bytes in, requests out.
+#pragma once
+
+#include <string_view>
+
+#include "proto/request.h"
+
+namespace chatd::proto {
+
+enum class TextLine : uint8_t {
+  request,          // `out` holds a request to run
+  help,             // /help: the session prints the command list
+  empty,            // nothing to do
+  unknown_command,  // a /word we do not know
+  missing_argument, // /join without a room, /w without a name, ...
+};
+
+// Before login the line is the user name; after it, a command or a message to
+// `current_room` (empty when the user is in no room: msg then fails with not_in_room).
+TextLine parse_text_line(std::string_view line, bool logged_in, std::string_view current_room,
+                         Request& out);
+
+}  // namespace chatd::proto

@@ -1,0 +1,215 @@
+#include "reactor/epoll/epoll_reactor.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "common/unique_fd.h"
+
+namespace chatd::reactor {
+namespace {
+
+// epoll_event.data.u64: the fd in the low 32 bits, what it is in the top byte.
+constexpr uint64_t kTagConn = 0;
+constexpr uint64_t kTagListen = uint64_t(1) << 56;
+constexpr uint64_t kTagWakeup = uint64_t(2) << 56;
+constexpr uint64_t kTagMask = uint64_t(0xff) << 56;
+
+constexpr std::size_t kRecvBufferSize = 64 * 1024;
+constexpr int kMaxEvents = 256;
+constexpr int kAcceptsPerTurn = 64;  // so a connect storm cannot starve established clients
+
+struct FdState {
+  ConnKey key = 0;
+  bool registered = false;
+  bool receiving = false;
+  bool send_waiting = false;  // a send() hit EAGAIN; completes when writable
+};
+
+struct Deferred {
+  enum Kind : uint8_t { send_done, recv_end } kind;
+  ConnKey key;
+  int result;
+};
+
+class EpollReactor final : public Reactor {
+ public:
+  explicit EpollReactor(UniqueFd epfd) : epfd_(std::move(epfd)), recv_buf_(kRecvBufferSize + kRecvPadding) {}
+
+  std::string_view name() const override { return "epoll"; }
+
+  void listen(int listen_fd) override {
+    listen_fd_ = listen_fd;
+    resume_accept();
+  }
+
+  void pause_accept() override {
+    if (!accepting_) return;
+    accepting_ = false;
+    epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, listen_fd_, nullptr);
+  }
+
+  void resume_accept() override {
+    if (accepting_ || listen_fd_ < 0) return;
+    accepting_ = true;
+    epoll_event ev{.events = EPOLLIN, .data = {.u64 = kTagListen | uint32_t(listen_fd_)}};
+    epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, listen_fd_, &ev);
+  }
+
+  void start_recv(ConnKey key, int fd) override {
+    FdState& s = state(fd);
+    s.key = key;
+    s.receiving = true;
+    update(fd, s);
+  }
+
+  void stop_recv(ConnKey key, int fd) override {
+    FdState& s = state(fd);
+    if (!s.receiving) return;
+    s.receiving = false;
+    update(fd, s);
+    deferred_.push_back({Deferred::recv_end, key, -ECANCELED});
+  }
+
+  void send(ConnKey key, int fd, std::span<const iovec> iov) override {
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(iov.data());
+    msg.msg_iovlen = iov.size();
+    ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      deferred_.push_back({Deferred::send_done, key, int(n)});
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      FdState& s = state(fd);
+      s.key = key;
+      s.send_waiting = true;
+      update(fd, s);
+    } else {
+      deferred_.push_back({Deferred::send_done, key, -errno});
+    }
+  }
+
+  void close(ConnKey key, int fd) override {
+    FdState& s = state(fd);
+    if (s.registered) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    if (s.send_waiting) deferred_.push_back({Deferred::send_done, key, -ECANCELED});
+    s = FdState{};
+    ::close(fd);
+  }
+
+  void watch_wakeup(int event_fd) override {
+    wakeup_fd_ = event_fd;
+    epoll_event ev{.events = EPOLLIN, .data = {.u64 = kTagWakeup | uint32_t(event_fd)}};
+    epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, event_fd, &ev);
+  }
+
+  void poll(Handler& h, Nanos timeout) override {
+    int timeout_ms = -1;
+    if (!deferred_.empty() || timeout == 0) {
+      timeout_ms = 0;
+    } else if (timeout > 0) {
+      timeout_ms = int((timeout + kMillis - 1) / kMillis);
+    }
+    epoll_event events[kMaxEvents];
+    int n = epoll_wait(epfd_.get(), events, kMaxEvents, timeout_ms);
+    for (int i = 0; i < n; ++i) dispatch(h, events[i]);
+    // Completions queued before and during this turn; callbacks may queue more,
+    // which wait for the next turn.
+    dispatching_.swap(deferred_);
+    for (const Deferred& d : dispatching_) {
+      if (d.kind == Deferred::send_done)
+        h.on_send_done(d.key, d.result);
+      else
+        h.on_recv_end(d.key, d.result);
+    }
+    dispatching_.clear();
+  }
+
+ private:
+  FdState& state(int fd) {
+    if (std::size_t(fd) >= fds_.size()) fds_.resize(std::size_t(fd) * 2 + 64);
+    return fds_[fd];
+  }
+
+  // Brings the kernel's interest set in line with what the fd is waiting for.
+  void update(int fd, FdState& s) {
+    uint32_t events = (s.receiving ? uint32_t(EPOLLIN | EPOLLRDHUP) : 0u) | (s.send_waiting ? uint32_t(EPOLLOUT) : 0u);
+    if (events == 0) {
+      if (s.registered) epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+      s.registered = false;
+      return;
+    }
+    epoll_event ev{.events = events, .data = {.u64 = kTagConn | uint32_t(fd)}};
+    epoll_ctl(epfd_.get(), s.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
+    s.registered = true;
+  }
+
+  void dispatch(Handler& h, const epoll_event& ev) {
+    const uint64_t tag = ev.data.u64 & kTagMask;
+    const int fd = int(uint32_t(ev.data.u64));
+    if (tag == kTagListen) return accept_some(h);
+    if (tag == kTagWakeup) {
+      uint64_t count;
+      (void)!::read(fd, &count, sizeof count);
+      return h.on_wakeup();
+    }
+    FdState& s = state(fd);
+    if (s.receiving && (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) receive(h, fd, s);
+    // The handler may have closed or reused this fd; look again.
+    FdState& t = state(fd);
+    if (t.send_waiting && (ev.events & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+      t.send_waiting = false;
+      update(fd, t);
+      h.on_send_done(t.key, 0);  // writable: the shard sends again
+    }
+  }
+
+  void receive(Handler& h, int fd, FdState& s) {
+    ssize_t n = ::recv(fd, recv_buf_.data(), kRecvBufferSize, MSG_DONTWAIT);
+    if (n > 0) return h.on_recv(s.key, std::span<const char>(recv_buf_.data(), std::size_t(n)));
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    int result = n == 0 ? 0 : -errno;
+    s.receiving = false;
+    update(fd, s);
+    h.on_recv_end(s.key, result);
+  }
+
+  void accept_some(Handler& h) {
+    for (int i = 0; i < kAcceptsPerTurn && accepting_; ++i) {
+      int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) {
+        h.on_accept(fd);
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
+      // EMFILE, ENFILE, ENOBUFS, ENOMEM: level-triggered epoll would report the
+      // listener ready forever, so stop watching it until the shard says so.
+      int err = errno;
+      pause_accept();
+      h.on_accept_error(-err);
+      return;
+    }
+  }
+
+  UniqueFd epfd_;
+  std::vector<char> recv_buf_;
+  std::vector<FdState> fds_;
+  std::vector<Deferred> deferred_;
+  std::vector<Deferred> dispatching_;
+  int listen_fd_ = -1;
+  bool accepting_ = false;
+  int wakeup_fd_ = -1;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Reactor>> make_epoll_reactor() {
+  int fd = epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) return system_error("epoll_create1", errno);
+  return std::unique_ptr<Reactor>(new EpollReactor(UniqueFd(fd)));
+}
+
+}  // namespace chatd::reactor

@@ -1,0 +1,79 @@
+// One client connection as its shard sees it: I/O state (fd, input framer, outbound
+// queue) and chat state (who it is, which rooms). Owned by exactly one shard; it moves
+// to the user's home shard after hello as a bare fd plus unprocessed bytes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chat/token_bucket.h"
+#include "common/clock.h"
+#include "net/outbound_queue.h"
+#include "proto/events.h"
+#include "proto/line_framer.h"
+#include "reactor/reactor.h"
+
+namespace chatd::shard {
+
+struct LocalRoom;
+struct Gather;
+
+enum class Phase : uint8_t {
+  open,       // reading and answering
+  migrating,  // hello named another home shard: stopping recv, then the fd moves
+  draining,   // last words queued (bye, an error, shutdown): flush, then shut the write side
+  lingering,  // write side shut; discard input until EOF or the deadline, then close
+};
+
+struct Connection {
+  Connection(reactor::ConnKey k, int f, std::size_t max_frame) : key(k), fd(f), framer(max_frame) {}
+
+  reactor::ConnKey key;
+  int fd;
+  proto::Mode mode = proto::Mode::undecided;
+  Phase phase = Phase::open;
+  bool receiving = false;       // a recv is armed in the reactor
+  bool send_in_flight = false;  // the reactor holds iovecs into `out`
+  bool dirty = false;           // listed for this turn's send flush
+  bool prompted = false;        // text prompt sent
+  bool input_paused = false;    // outbound over its bound: stop reading requests
+  bool peer_closed = false;     // EOF seen: finish what was read, flush, close
+  uint16_t pending = 0;         // cross-shard replies awaited; requests wait meanwhile
+  uint16_t migrate_to = 0;      // migrating: the home shard named by hello
+
+  uint64_t session = 0;  // non-zero once logged in; unique per login across shards
+  std::string user;
+  std::vector<LocalRoom*> rooms;
+  std::string current_room;  // text mode: where plain lines go
+  chat::TokenBucket bucket;
+
+  Nanos accepted_at = 0;
+  Nanos over_bound_since = 0;  // when broadcasts first had to be dropped; 0 = under
+  Nanos deadline = 0;          // draining/lingering: close by then regardless
+
+  proto::LineFramer framer;
+  net::OutboundQueue out;
+  std::string handoff;              // migrating: the hello frame, to be replayed at home
+  std::unique_ptr<Gather> gather;   // users/rooms: parts collected from every shard
+
+  bool logged_in() const { return session != 0; }
+};
+
+// The members of one room who live on this shard.
+struct LocalRoom {
+  std::string name;
+  std::vector<Connection*> members;
+};
+
+// An answer assembled from every shard (`users`, `rooms`).
+struct Gather {
+  uint32_t parts_missing = 0;
+  std::string rid;
+  std::vector<std::string> names;  // users
+  uint64_t count = 0;
+  std::vector<std::pair<std::string, uint64_t>> rooms;
+};
+
+}  // namespace chatd::shard

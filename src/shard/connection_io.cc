@@ -1,0 +1,300 @@
+// Connection lifetime on a shard: accept → mode → frames → sends → drain → close,
+// and the moves in between (to the home shard after hello).
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <simdjson.h>
+
+#include "common/log.h"
+#include "common/stable_hash.h"
+#include "proto/text_command.h"
+#include "shard/shard.h"
+
+namespace chatd::shard {
+namespace {
+
+constexpr Nanos kByeGrace = 2 * kSeconds;       // bye / EOF: time to flush the last replies
+constexpr Nanos kLingerMax = 500 * kMillis;     // after shutting the write side, discard input this long
+constexpr std::string_view kHttpNotYet =
+    "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: 46\r\nConnection: close\r\n\r\n"
+    "chatd: HTTP and WebSocket are not served yet.\n";
+
+// The first bytes pick the mode; a prefix of "GET " is not yet decided.
+proto::Mode classify(std::string_view head) {
+  if (head.empty()) return proto::Mode::undecided;
+  if (head[0] == '{') return proto::Mode::json;
+  constexpr std::string_view get = "GET ";
+  const std::size_t n = std::min(head.size(), get.size());
+  if (head.substr(0, n) != get.substr(0, n)) return proto::Mode::text;
+  return n == get.size() ? proto::Mode::http : proto::Mode::undecided;
+}
+
+bool blank(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char ch) { return ch == ' ' || ch == '\t' || ch == '\r'; });
+}
+
+}  // namespace
+
+Connection* Shard::find(reactor::ConnKey key) {
+  const uint32_t index = reactor::conn_index(key);
+  if (index >= slots_.size() || !slots_[index]) return nullptr;
+  Connection* c = slots_[index].get();
+  return c->key == key ? c : nullptr;
+}
+
+Connection* Shard::add_connection(int fd, proto::Mode mode) {
+  uint32_t index;
+  if (free_slots_.empty()) {
+    index = uint32_t(slots_.size());
+    slots_.emplace_back();
+    slot_generation_.push_back(0);
+  } else {
+    index = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  const reactor::ConnKey key = (uint64_t(slot_generation_[index] & 0xffffff) << 32) | index;
+  slots_[index] = std::make_unique<Connection>(key, fd, config_.max_frame);
+  slots_[index]->mode = mode;
+  ++open_connections_;
+  stats_.connections_active.set(open_connections_);
+  return slots_[index].get();
+}
+
+void Shard::on_recv(reactor::ConnKey key, std::span<const char> data) {
+  Connection* c = find(key);
+  if (!c) return;
+  now_ = monotonic_now();  // the turn's clock is from before the wait
+  stats_.bytes_received.add(data.size());
+  std::string_view bytes(data.data(), data.size());
+  switch (c->phase) {
+    case Phase::open: return process_input(*c, bytes);
+    case Phase::migrating: return c->framer.hold(bytes);  // travels with the fd
+    case Phase::draining:
+    case Phase::lingering: return;                        // closing: input is discarded
+  }
+}
+
+void Shard::process_input(Connection& c, std::string_view data) {
+  if (c.mode == proto::Mode::undecided) {
+    if (c.framer.buffered() > 0) {
+      c.framer.hold(data);
+      data = {};
+    }
+    const proto::Mode mode = classify(c.framer.buffered() > 0 ? c.framer.buffered_view() : data);
+    if (mode == proto::Mode::undecided) return c.framer.hold(data);
+    c.mode = mode;
+    if (mode == proto::Mode::http) {
+      queue_reply(c, kHttpNotYet);
+      return drain_then_close(c, kByeGrace);
+    }
+  }
+  const proto::FeedResult r = c.framer.feed(data, [&](std::string_view f) { return on_frame(c, f); });
+  if (r == proto::FeedResult::frame_too_large) {
+    const std::string msg = "a frame is at most " + std::to_string(config_.max_frame) + " bytes";
+    send_error(c, proto::ErrorCode::frame_too_large, msg, {}, nullptr);
+    c.framer.take_buffered();
+    return drain_then_close(c, kByeGrace);
+  }
+  resume_input(c);
+}
+
+void Shard::resume_input(Connection& c) {
+  if (c.phase == Phase::migrating) return hand_off(c);
+  if (c.phase != Phase::open) return;
+  if (c.pending == 0 && !c.input_paused && c.framer.buffered() > 0) {
+    const auto r = c.framer.resume([&](std::string_view f) { return on_frame(c, f); });
+    if (r == proto::FeedResult::frame_too_large) return process_input(c, {});
+    if (c.phase == Phase::migrating) return hand_off(c);
+  }
+  // Bound the input we hold for a connection that is waiting (for replies or for its
+  // own outbound queue to drain): stop reading, resume when the backlog is worked off.
+  const std::size_t input_bound = config_.max_frame + 256 * 1024;
+  if (c.receiving && c.framer.buffered() > input_bound) {
+    reactor_->stop_recv(c.key, c.fd);
+  } else if (!c.receiving && !c.peer_closed && c.phase == Phase::open && c.framer.buffered() <= input_bound) {
+    c.receiving = true;
+    reactor_->start_recv(c.key, c.fd);
+  }
+  if (c.peer_closed && c.pending == 0 && !c.input_paused) drain_then_close(c, kByeGrace);
+}
+
+proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
+  if (c.phase != Phase::open || c.pending > 0 || c.input_paused) return proto::FrameVerdict::hold;
+  proto::Request req;
+  if (c.mode == proto::Mode::json) {
+    if (blank(frame)) return proto::FrameVerdict::next;
+    const proto::ParseOutcome outcome = parser_.parse(frame, req);
+    if (!outcome.ok()) {
+      stats_.frames_invalid.add();
+      const auto code = outcome.error == proto::ParseError::bad_json ? proto::ErrorCode::bad_json
+                                                                     : proto::ErrorCode::unknown_op;
+      send_error(c, code, outcome.message, req.rid, nullptr);
+    } else {
+      handle_request(c, req, frame);
+    }
+  } else {
+    if (!simdjson::validate_utf8(frame.data(), frame.size())) {
+      send_error(c, proto::ErrorCode::bad_json, "lines must be valid UTF-8", {}, nullptr);
+      return proto::FrameVerdict::next;
+    }
+    switch (proto::parse_text_line(frame, c.logged_in(), c.current_room, req)) {
+      case proto::TextLine::request: handle_request(c, req, frame); break;
+      case proto::TextLine::help: queue_reply(c, proto::kTextHelp); break;
+      case proto::TextLine::empty: break;
+      case proto::TextLine::unknown_command:
+        send_error(c, proto::ErrorCode::unknown_op, "unknown command (try /help)", {}, nullptr);
+        break;
+      case proto::TextLine::missing_argument:
+        send_error(c, proto::ErrorCode::unknown_op, "missing argument (try /help)", {}, nullptr);
+        break;
+    }
+  }
+  const bool keep_going = c.phase == Phase::open && c.pending == 0 && !c.input_paused;
+  return keep_going ? proto::FrameVerdict::next : proto::FrameVerdict::pause;
+}
+
+void Shard::on_recv_end(reactor::ConnKey key, int result) {
+  Connection* c = find(key);
+  if (!c) return;
+  c->receiving = false;
+  if (result == -ECANCELED && c->phase == Phase::open) return resume_input(*c);  // backpressure stop
+  if (c->phase == Phase::migrating) return hand_off(*c);
+  if (c->phase == Phase::lingering || result < 0) return close_connection(*c);
+  c->peer_closed = true;  // EOF: answer what was sent, then close
+  if (c->phase == Phase::open) resume_input(*c);
+}
+
+void Shard::mark_dirty(Connection& c) {
+  if (c.dirty) return;
+  c.dirty = true;
+  dirty_.push_back(&c);
+}
+
+void Shard::flush_sends() {
+  iovec iov[reactor::kMaxSendIov];
+  for (Connection* c : dirty_) {
+    c->dirty = false;
+    if (c->send_in_flight || c->out.empty() || c->fd < 0) continue;
+    const int n = c->out.gather(iov, reactor::kMaxSendIov);
+    c->send_in_flight = true;
+    reactor_->send(c->key, c->fd, std::span<const iovec>(iov, std::size_t(n)));
+  }
+  dirty_.clear();
+}
+
+void Shard::on_send_done(reactor::ConnKey key, int result) {
+  Connection* c = find(key);
+  if (!c) return;
+  c->send_in_flight = false;
+  if (c->fd < 0) return free_slot(*c);  // closed while the kernel still had our iovecs
+  if (result < 0) return close_connection(*c);
+  stats_.bytes_sent.add(uint64_t(result));
+  c->out.consume(std::size_t(result));
+  if (!c->out.empty()) {
+    mark_dirty(*c);
+  } else if (c->phase == Phase::draining) {
+    return start_lingering(*c);
+  } else if (c->phase == Phase::migrating) {
+    return hand_off(*c);
+  }
+  if (c->input_paused && c->out.bytes() <= config_.max_outbound / 2) {
+    c->input_paused = false;
+    resume_input(*c);
+  }
+}
+
+void Shard::queue_reply(Connection& c, std::string_view encoded) {
+  net::EventBuffer* b = net::EventBuffer::create(encoded);
+  c.out.push(b, b->json(), /*droppable=*/false);
+  mark_dirty(c);
+  // Replies are never dropped, so a client that asks without reading is bounded by
+  // no longer reading its requests.
+  if (c.out.bytes() > config_.max_outbound) c.input_paused = true;
+}
+
+void Shard::drain_then_close(Connection& c, Nanos grace) {
+  if (c.phase == Phase::draining || c.phase == Phase::lingering) return;
+  c.phase = Phase::draining;
+  c.deadline = now_ + grace;
+  closing_.push_back(c.key);
+  if (c.out.empty() && !c.send_in_flight) start_lingering(c);
+}
+
+void Shard::start_lingering(Connection& c) {
+  // Shut our write side and discard what the peer still sends: closing with unread
+  // input would reset the connection and destroy the last event we sent.
+  ::shutdown(c.fd, SHUT_WR);
+  c.phase = Phase::lingering;
+  c.deadline = std::min(c.deadline, now_ + kLingerMax);
+  if (!c.receiving) close_connection(c);
+}
+
+void Shard::close_connection(Connection& c) {
+  if (c.fd < 0) return;
+  leave_everything(c);
+  reactor_->close(c.key, c.fd);
+  c.fd = -1;
+  c.receiving = false;
+  shared_.connections.fetch_sub(1, std::memory_order_relaxed);
+  if (accept_paused_) accept_resume_at_ = 0;  // an fd is free again
+  if (!c.send_in_flight) free_slot(c);
+}
+
+void Shard::free_slot(Connection& c) {
+  if (c.dirty) std::erase(dirty_, &c);
+  const uint32_t index = reactor::conn_index(c.key);
+  ++slot_generation_[index];
+  slots_[index].reset();
+  free_slots_.push_back(index);
+  --open_connections_;
+  stats_.connections_active.set(open_connections_);
+}
+
+void Shard::leave_everything(Connection& c) {
+  for (LocalRoom* room : c.rooms) {
+    std::erase(room->members, &c);
+    auto* leave = new xshard::Leave{room->name, c.user, c.session};
+    const uint32_t owner = shard_of(room->name, mesh_.shards());
+    if (room->members.empty()) local_rooms_.erase(room->name);
+    post(owner, xshard::Kind::leave, leave);
+  }
+  c.rooms.clear();
+  if (c.logged_in()) {
+    auto it = users_.find(c.user);
+    if (it != users_.end() && it->second == &c) users_.erase(it);
+    stats_.users_online.set(users_.size());
+  }
+}
+
+void Shard::check_slow_consumers() {
+  std::erase_if(slow_, [&](reactor::ConnKey key) {
+    Connection* c = find(key);
+    if (!c || c->phase != Phase::open) return true;
+    if (c->out.bytes() < config_.max_outbound) {
+      c->over_bound_since = 0;
+      return true;
+    }
+    if (now_ - c->over_bound_since < config_.slow_timeout) return false;
+    // Over the bound for too long: drop its backlog (counted), tell it why, close.
+    stats_.messages_dropped[int(DropReason::slow_consumer_close)].add(c->out.drop_droppable());
+    stats_.slow_consumer_disconnects.add();
+    send_error(*c, proto::ErrorCode::slow_consumer, "outbound queue stayed over its bound; closing", {}, nullptr);
+    drain_then_close(*c, config_.slow_timeout);
+    return true;
+  });
+}
+
+void Shard::hand_off(Connection& c) {
+  if (c.receiving || c.send_in_flight || !c.out.empty()) return;  // called again when they finish
+  auto* adopt = new xshard::Adopt{c.fd, c.mode, std::move(c.handoff)};
+  adopt->input += c.framer.take_buffered();
+  const uint32_t target = c.migrate_to;
+  c.fd = -1;  // the fd now belongs to the home shard
+  free_slot(c);
+  post(target, xshard::Kind::adopt, adopt);
+}
+
+}  // namespace chatd::shard

@@ -1,0 +1,182 @@
+// The shard loop: one turn = wait for completions, then drain the mailbox, run
+// timers, push what other shards are owed, and submit every connection's sends.
+#include "shard/shard.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/log.h"
+
+namespace chatd::shard {
+namespace {
+
+constexpr Nanos kTick = 20 * kMillis;            // timer resolution while timers are pending
+constexpr Nanos kAcceptRetry = 100 * kMillis;    // fd exhaustion: try accepting again after
+
+}  // namespace
+
+Shard::Shard(uint32_t id, ServerShared& shared, xshard::Mesh& mesh)
+    : id_(id),
+      shared_(shared),
+      config_(shared.config),
+      mesh_(mesh),
+      outbox_(mesh.shards()),
+      wake_needed_(mesh.shards(), false) {}
+
+Shard::~Shard() { join(); }
+
+void Shard::start(int listen_fd, int cpu, std::function<void(Result<void>)> ready) {
+  thread_ = std::thread([this, listen_fd, cpu, ready = std::move(ready)] { run(listen_fd, cpu, ready); });
+}
+
+void Shard::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::run(int listen_fd, int cpu, const std::function<void(Result<void>)>& ready) {
+  char name[16];
+  std::snprintf(name, sizeof name, "shard-%u", id_);
+  pthread_setname_np(pthread_self(), name);
+  set_log_thread_name(name);
+  if (cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0)
+      LOG_WARN("could not pin to cpu %d; running unpinned", cpu);
+  }
+  auto made = reactor::make_reactor(shared_.backend);
+  if (!made) return ready(made.error());
+  reactor_ = std::move(*made);
+  listen_fd_ = listen_fd;
+  reactor_->watch_wakeup(mesh_.mailbox(id_).wakeup_fd.get());
+  reactor_->listen(listen_fd);
+  ready({});
+
+  while (true) {
+    turn();
+    if (shared_.stopping.load(std::memory_order_acquire) && !shutting_down_) begin_shutdown();
+    if (shutting_down_ && (open_connections_ == 0 || now_ >= shutdown_deadline_)) break;
+  }
+  // Past the drain deadline whatever is left is cut.
+  for (auto& slot : slots_)
+    if (slot) close_connection(*slot);
+  reactor_->poll(*this, 0);  // deliver the completions of the last sends
+  LOG_DEBUG("stopped");
+}
+
+void Shard::turn() {
+  const bool idle = local_queue_.empty() && dirty_.empty() &&
+                    std::all_of(outbox_.begin(), outbox_.end(), [](auto& q) { return q.empty(); });
+  if (idle && mesh_.prepare_to_sleep(id_)) {
+    reactor_->poll(*this, next_timeout());
+    mesh_.woke_up(id_);
+  } else {
+    reactor_->poll(*this, 0);
+  }
+  now_ = monotonic_now();
+  drain_mailbox();
+  run_timers();
+  flush_outbox();
+  flush_sends();
+}
+
+Nanos Shard::next_timeout() const {
+  const bool timers = !prompt_queue_.empty() || !slow_.empty() || !closing_.empty() || accept_paused_ ||
+                      shutting_down_;
+  if (shared_.stopping.load(std::memory_order_relaxed)) return 0;
+  return timers ? kTick : -1;
+}
+
+void Shard::run_timers() {
+  // Connections silent for a second get the text prompt (JSON/HTTP clients speak first).
+  while (!prompt_queue_.empty() && prompt_queue_.front().second <= now_) {
+    Connection* c = find(prompt_queue_.front().first);
+    prompt_queue_.pop_front();
+    if (c && c->mode == proto::Mode::undecided && c->phase == Phase::open && c->framer.buffered() == 0) {
+      c->prompted = true;
+      queue_reply(*c, proto::kTextPrompt);
+    }
+  }
+  if (!slow_.empty()) check_slow_consumers();
+  if (!closing_.empty()) {
+    std::erase_if(closing_, [&](reactor::ConnKey key) {
+      Connection* c = find(key);
+      if (!c || (c->phase != Phase::draining && c->phase != Phase::lingering)) return true;
+      if (now_ < c->deadline) return false;
+      close_connection(*c);
+      return true;
+    });
+  }
+  if (accept_paused_ && !shutting_down_ && now_ >= accept_resume_at_ &&
+      shared_.connections.load(std::memory_order_relaxed) < shared_.max_conns) {
+    accept_paused_ = false;
+    reactor_->resume_accept();
+  }
+}
+
+void Shard::begin_shutdown() {
+  shutting_down_ = true;
+  shutdown_deadline_ = now_ + config_.drain_timeout;
+  reactor_->pause_accept();
+  LOG_DEBUG("draining %u connections", open_connections_);
+  std::string line;
+  for (auto& slot : slots_) {
+    if (!slot) continue;
+    Connection& c = *slot;
+    if (c.phase == Phase::lingering) continue;
+    if (c.phase == Phase::open || c.phase == Phase::draining) {
+      line.clear();
+      proto::encode(c.mode, line, proto::ErrorEvent{"server_shutdown", "server is shutting down", {}});
+      queue_reply(c, line);
+      stats_.errors[int(proto::ErrorCode::server_shutdown)].add();
+    }
+    drain_then_close(c, config_.drain_timeout);
+  }
+}
+
+void Shard::on_accept(int fd) {
+  now_ = monotonic_now();  // the turn's clock is from before the wait
+  const uint32_t count = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (count > shared_.max_conns || shutting_down_) {
+    shared_.connections.fetch_sub(1, std::memory_order_relaxed);
+    ::close(fd);
+    if (!accept_paused_) {
+      accept_paused_ = true;
+      accept_resume_at_ = now_ + kAcceptRetry;
+      reactor_->pause_accept();
+      if (now_ - last_accept_log_ >= kSeconds) {
+        last_accept_log_ = now_;
+        LOG_WARN("at --max-conns %u: not accepting until a connection closes", shared_.max_conns);
+      }
+    }
+    return;
+  }
+  Connection* c = add_connection(fd, proto::Mode::undecided);
+  c->accepted_at = now_;
+  prompt_queue_.emplace_back(c->key, now_ + kSeconds);
+  c->receiving = true;
+  reactor_->start_recv(c->key, fd);
+}
+
+void Shard::on_accept_error(int err) {
+  // The reactor stopped accepting. Serve who we have; retry when an fd frees up or
+  // after a short pause. Log at most once a second, however hard clients knock.
+  stats_.accept_errors.add();
+  ++accept_errors_since_log_;
+  accept_paused_ = true;
+  accept_resume_at_ = now_ + kAcceptRetry;
+  if (now_ - last_accept_log_ >= kSeconds) {
+    last_accept_log_ = now_;
+    LOG_WARN("accept failed: %s (%llu times since the last report); serving %u connections, retrying",
+             std::strerror(-err), (unsigned long long)accept_errors_since_log_, open_connections_);
+    accept_errors_since_log_ = 0;
+  }
+}
+
+}  // namespace chatd::shard

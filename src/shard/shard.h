@@ -1,0 +1,191 @@
+// A shard: one thread pinned to one CPU, owning a reactor, its connections, the users
+// whose home it is, the members it hosts of every room, and the rooms it owns.
+// Nothing here is touched by another thread except through the mesh's mailboxes and
+// the read-only stats.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "chat/owned_room.h"
+#include "config/config.h"
+#include "proto/error_code.h"
+#include "proto/json_request_parser.h"
+#include "proto/request.h"
+#include "reactor/reactor.h"
+#include "shard/connection.h"
+#include "shard/shard_stats.h"
+#include "xshard/mesh.h"
+
+namespace chatd::shard {
+
+// What every shard shares, read-mostly; only the accept/close path writes here.
+struct ServerShared {
+  Config config;
+  reactor::Backend backend = reactor::Backend::epoll;
+  uint32_t shards = 1;
+  uint32_t max_conns = 1;
+  std::atomic<uint32_t> connections{0};
+  std::atomic<bool> stopping{false};
+};
+
+class Shard final : public reactor::Handler {
+ public:
+  Shard(uint32_t id, ServerShared& shared, xshard::Mesh& mesh);
+  ~Shard() override;
+
+  // Creates the reactor on the shard's own thread and starts the loop; `ready` is
+  // called from that thread with the outcome once the listener is armed.
+  void start(int listen_fd, int cpu, std::function<void(Result<void>)> ready);
+  void join();
+  const ShardStats& stats() const { return stats_; }
+
+  // reactor::Handler
+  void on_accept(int fd) override;
+  void on_accept_error(int err) override;
+  void on_recv(reactor::ConnKey key, std::span<const char> data) override;
+  void on_recv_end(reactor::ConnKey key, int result) override;
+  void on_send_done(reactor::ConnKey key, int result) override;
+  void on_wakeup() override {}
+
+ private:
+  // --- the loop (shard.cc)
+  void run(int listen_fd, int cpu, const std::function<void(Result<void>)>& ready);
+  void turn();
+  Nanos next_timeout() const;
+  void run_timers();
+  void begin_shutdown();
+
+  // --- connections (connection_io.cc)
+  Connection* find(reactor::ConnKey key);
+  Connection* add_connection(int fd, proto::Mode mode);
+  void process_input(Connection& c, std::string_view data);
+  void resume_input(Connection& c);
+  proto::FrameVerdict on_frame(Connection& c, std::string_view frame);
+  void decide_mode(Connection& c, std::string_view data);
+  void mark_dirty(Connection& c);
+  void flush_sends();
+  void queue_reply(Connection& c, std::string_view encoded);
+  void drain_then_close(Connection& c, Nanos grace);
+  void start_lingering(Connection& c);
+  void close_connection(Connection& c);
+  void free_slot(Connection& c);
+  void leave_everything(Connection& c);
+  void check_slow_consumers();
+  void hand_off(Connection& c);
+
+  // --- requests on the home shard (requests.cc)
+  void handle_request(Connection& c, const proto::Request& r, std::string_view frame);
+  void do_hello(Connection& c, const proto::Request& r, std::string_view frame);
+  void do_join(Connection& c, const proto::Request& r);
+  void do_leave(Connection& c, const proto::Request& r);
+  void do_msg(Connection& c, const proto::Request& r);
+  void do_whisper(Connection& c, const proto::Request& r);
+  void do_users(Connection& c, const proto::Request& r);
+  void do_rooms(Connection& c, const proto::Request& r);
+  void do_history(Connection& c, const proto::Request& r);
+  void do_typing(Connection& c, const proto::Request& r);
+  void send_error(Connection& c, proto::ErrorCode code, std::string_view msg, std::string_view rid,
+                  const proto::Op* op);
+  template <class Event>
+  void reply(Connection& c, const Event& ev, std::string_view rid = {});
+  void join_room_request(Connection& c, std::string_view room, std::string_view rid);
+  LocalRoom* local_membership(Connection& c, std::string_view room);
+  bool take_rate_token(Connection& c);
+
+  // --- cross-shard traffic (xshard.cc)
+  template <class Body>
+  void post(uint32_t target, xshard::Kind kind, Body* body);
+  void post_envelope(uint32_t target, xshard::Envelope e);
+  void drain_mailbox();
+  void flush_outbox();
+  void handle(xshard::Envelope e);
+  xshard::Requester requester(const Connection& c, std::string_view rid) const;
+  void on_adopt(xshard::Adopt& m);
+  void on_join(xshard::Join& m);
+  void on_join_ack(xshard::JoinAck& m);
+  void on_leave(xshard::Leave& m);
+  void on_publish(xshard::Publish& m);
+  void on_typing(xshard::TypingNote& m);
+  void on_broadcast(net::EventBuffer* event);
+  void on_whisper(xshard::Whisper& m);
+  void on_reply(xshard::Reply& m);
+  void on_history_query(xshard::HistoryQuery& m);
+  void on_room_users_query(xshard::RoomUsersQuery& m);
+  void on_users_query(xshard::UsersQuery& m);
+  void on_users_part(xshard::UsersPart& m);
+  void on_rooms_query(xshard::RoomsQuery& m);
+  void on_rooms_part(xshard::RoomsPart& m);
+  void fan_out(chat::OwnedRoom& room, net::EventBuffer* event);
+  template <class Event>
+  void broadcast_event(chat::OwnedRoom& room, std::string_view room_name, const Event& ev, uint64_t exclude,
+                       Nanos arrived);
+  void send_reply_to(const xshard::Requester& to, std::string_view encoded, int pending_done);
+  void complete_pending(Connection& c, int n);
+  void finish_users(Connection& c);
+  void finish_rooms(Connection& c);
+  uint64_t new_epoch();
+
+  const uint32_t id_;
+  ServerShared& shared_;
+  const Config& config_;
+  xshard::Mesh& mesh_;
+  std::unique_ptr<reactor::Reactor> reactor_;
+  std::thread thread_;
+  ShardStats stats_;
+  Nanos now_ = 0;
+
+  // Connections: a slab indexed by the low half of the key; the high half is a
+  // generation so completions for a reused slot are recognised as stale.
+  std::vector<std::unique_ptr<Connection>> slots_;
+  std::vector<uint32_t> slot_generation_;
+  std::vector<uint32_t> free_slots_;
+  uint32_t open_connections_ = 0;
+  std::vector<Connection*> dirty_;
+  std::deque<std::pair<reactor::ConnKey, Nanos>> prompt_queue_;  // undecided connections, by deadline
+  std::vector<reactor::ConnKey> slow_;                            // over their outbound bound
+  std::vector<reactor::ConnKey> closing_;                         // draining or lingering
+
+  // Users whose home is this shard, and the rooms this shard hosts members of / owns.
+  std::unordered_map<std::string, Connection*> users_;
+  std::unordered_map<std::string, std::unique_ptr<LocalRoom>> local_rooms_;
+  std::unordered_map<std::string, std::unique_ptr<chat::OwnedRoom>> owned_rooms_;
+  uint64_t session_counter_ = 0;
+  uint64_t last_epoch_ = 0;
+
+  // Cross-shard: envelopes for ourselves, and those a full ring made us keep.
+  std::deque<xshard::Envelope> local_queue_;
+  std::vector<std::deque<xshard::Envelope>> outbox_;
+  std::vector<bool> wake_needed_;
+
+  proto::JsonRequestParser parser_;
+  std::string scratch_;  // encoding buffer, reused
+
+  bool accept_paused_ = false;
+  Nanos accept_resume_at_ = 0;
+  Nanos last_accept_log_ = 0;
+  uint64_t accept_errors_since_log_ = 0;
+  int listen_fd_ = -1;
+  bool shutting_down_ = false;
+  Nanos shutdown_deadline_ = 0;
+};
+
+template <class Event>
+void Shard::reply(Connection& c, const Event& ev, std::string_view rid) {
+  scratch_.clear();
+  proto::encode(c.mode, scratch_, ev, rid);
+  queue_reply(c, scratch_);
+}
+
+template <class Body>
+void Shard::post(uint32_t target, xshard::Kind kind, Body* body) {
+  post_envelope(target, xshard::Envelope{kind, uint16_t(id_), body});
+}
+
+}  // namespace chatd::shard

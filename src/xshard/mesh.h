@@ -1,0 +1,50 @@
+// The mesh: every shard's mailbox (its MPSC ring, its wakeup eventfd, its sleeping
+// flag), built before the shard threads start and immutable in shape afterwards.
+//
+// Wakeups never spin and cost a syscall only when the consumer sleeps: a shard about
+// to block sets `sleeping`, re-checks its ring, then blocks in its reactor; a producer
+// that pushed checks `sleeping` and, if set, writes the eventfd once. The seq_cst fence
+// on each side makes "push then check" and "set then re-check" impossible to miss
+// each other (Dekker).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/cache_line.h"
+#include "common/result.h"
+#include "common/unique_fd.h"
+#include "xshard/messages.h"
+#include "xshard/mpsc_ring.h"
+
+namespace chatd::xshard {
+
+struct Mailbox {
+  explicit Mailbox(std::size_t capacity) : ring(capacity) {}
+  MpscRing<Envelope> ring;
+  UniqueFd wakeup_fd;
+  alignas(kCacheLine) std::atomic<bool> sleeping{false};
+  alignas(kCacheLine) std::atomic<uint32_t> depth_hint{0};  // for metrics only
+};
+
+class Mesh {
+ public:
+  static Result<std::unique_ptr<Mesh>> create(uint32_t shards, std::size_t ring_capacity);
+
+  uint32_t shards() const { return uint32_t(boxes_.size()); }
+  Mailbox& mailbox(uint32_t shard) { return *boxes_[shard]; }
+
+  // Consumer side: true if the shard may block (nothing arrived after it said so).
+  bool prepare_to_sleep(uint32_t shard);
+  void woke_up(uint32_t shard) { boxes_[shard]->sleeping.store(false, std::memory_order_relaxed); }
+
+  // Producer side, after a batch of pushes to `shard`.
+  void wake(uint32_t shard);
+
+ private:
+  std::vector<std::unique_ptr<Mailbox>> boxes_;
+};
+
+}  // namespace chatd::xshard

@@ -1,0 +1,149 @@
+// What shards say to each other. An Envelope is what travels in the MPSC ring (16
+// bytes); its body is allocated by the sender and owned by the receiver from the pop on
+// (except `broadcast`, whose body is a reference-counted EventBuffer).
+//
+// Direction and purpose, in the life of a request:
+//   adopt            accepting shard → home shard     the connection moves after hello
+//   join/leave       home → room owner                membership changes
+//   publish/typing   home → room owner                the owner sequences and fans out
+//   broadcast        owner → every shard with members one encoded event for local members
+//   join_ack         owner → home                     members, seq, epoch for `joined`
+//   whisper          sender's home → recipient's home
+//   reply            any → home                       a ready-made direct reply (whisper
+//                                                     result, history, room users)
+//   users_query/rooms_query   home → every shard; users_part/rooms_part back
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "net/event_buffer.h"
+#include "proto/events.h"
+#include "reactor/reactor.h"
+
+namespace chatd::xshard {
+
+using reactor::ConnKey;
+
+enum class Kind : uint8_t {
+  adopt,
+  join,
+  join_ack,
+  leave,
+  publish,
+  typing,
+  broadcast,
+  whisper,
+  reply,
+  history_query,
+  room_users_query,
+  users_query,
+  users_part,
+  rooms_query,
+  rooms_part,
+};
+
+struct Envelope {
+  Kind kind;
+  uint16_t from;  // sending shard
+  void* body;
+};
+
+// Who asked, so a reply finds its connection (or is dropped if it has gone).
+struct Requester {
+  uint32_t shard;
+  ConnKey key;
+  std::string rid;
+  proto::Mode mode;
+};
+
+struct Adopt {
+  int fd;
+  proto::Mode mode;
+  std::string input;  // unprocessed bytes, starting with the hello frame
+};
+
+struct Join {
+  std::string room, user;
+  uint64_t session;
+  bool text_mode;
+  Requester from;
+};
+
+struct JoinAck {
+  std::string room;
+  uint64_t session;
+  uint32_t members;
+  uint64_t seq, epoch;
+  Requester to;
+};
+
+struct Leave {
+  std::string room, user;
+  uint64_t session;
+};
+
+struct Publish {
+  std::string room, from, text, id;
+  bool has_id, has_ts;
+  int64_t ts;
+  uint64_t session;
+  Nanos arrived;
+};
+
+struct TypingNote {
+  std::string room, user;
+  uint64_t session;
+  bool on;
+};
+
+struct Whisper {
+  std::string from, to, text, id;
+  bool has_id, has_ts;
+  int64_t ts;
+  Requester sender;
+};
+
+// A direct reply encoded by another shard for one connection.
+struct Reply {
+  ConnKey key;
+  net::EventBuffer* event;  // one reference
+  int pending_done;         // how many awaited replies this completes
+};
+
+struct HistoryQuery {
+  std::string room;
+  uint64_t session;
+  uint64_t since;
+  uint64_t limit;
+  Requester from;
+};
+
+struct RoomUsersQuery {
+  std::string room;
+  Requester from;
+};
+
+struct UsersQuery {
+  Requester from;
+};
+
+struct UsersPart {
+  ConnKey key;
+  std::vector<std::string> names;  // sorted, at most kMaxListedUsers
+  uint64_t count;                  // exact
+};
+
+struct RoomsQuery {
+  Requester from;
+};
+
+struct RoomsPart {
+  ConnKey key;
+  std::vector<std::pair<std::string, uint64_t>> rooms;  // sorted by name
+};
+
+}  // namespace chatd::xshard
