@@ -54,12 +54,12 @@ void OutboundQueue::consume(std::size_t n) {
   }
 }
 
-uint32_t OutboundQueue::drop_droppable() {
+uint32_t OutboundQueue::drop_droppable(uint32_t in_flight) {
   uint32_t kept = 0, dropped = 0;
   for (uint32_t i = 0; i < count_; ++i) {
     Entry e = at(i);
-    const bool partly_sent = i == 0 && head_sent_ > 0;
-    if (e.droppable && !partly_sent) {
+    const bool must_keep = i < in_flight || (i == 0 && head_sent_ > 0);
+    if (e.droppable && !must_keep) {
       bytes_ -= e.len;
       e.buffer->release();
       ++dropped;

@@ -36,9 +36,10 @@ class OutboundQueue {
   // The kernel took `n` bytes: releases every entry sent in full.
   void consume(std::size_t n);
 
-  // Drops every droppable entry except a partly sent head (its rest must still go out
-  // to keep the stream well-formed); returns how many were dropped.
-  uint32_t drop_droppable();
+  // Drops every droppable entry except the first `in_flight` (a send the kernel has not
+  // finished reads them) and a partly sent head (its rest must still go out to keep the
+  // stream well-formed); returns how many were dropped.
+  uint32_t drop_droppable(uint32_t in_flight);
 
   void clear();
 

@@ -61,9 +61,19 @@ TEST(OutboundQueue, DropDroppableKeepsRepliesAndAPartlySentHead) {
     q.push(e, e->json(), droppable);
   }
   q.consume(1);  // head b1 partly sent: must survive
-  EXPECT_EQ(q.drop_droppable(), 1u);
+  EXPECT_EQ(q.drop_droppable(0), 1u);
   EXPECT_EQ(gathered(q), "1\nr1\nr2\n");
   EXPECT_EQ(q.bytes(), 8u);
+}
+
+TEST(OutboundQueue, DropDroppableSparesEntriesOfASendInFlight) {
+  OutboundQueue q;
+  for (const char* text : {"b1\n", "b2\n", "b3\n"}) {
+    EventBuffer* e = EventBuffer::create(text);
+    q.push(e, e->json(), true);
+  }
+  EXPECT_EQ(q.drop_droppable(2), 1u);  // the kernel may still be reading b1 and b2
+  EXPECT_EQ(gathered(q), "b1\nb2\n");
 }
 
 TEST(OutboundQueue, TextAndJsonPartsOfOneBuffer) {

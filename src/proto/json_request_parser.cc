@@ -150,6 +150,7 @@ ParseOutcome JsonRequestParser::parse(std::string_view frame, Request& r) {
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return bad_json("not valid JSON");
   if (op_not_string) return {ParseError::unknown_op, "op must be a string"};
   if (!has_op) return {ParseError::unknown_op, "missing op"};
+  r.op_text = op;
   if (!parse_op(op, &r.op)) return {ParseError::unknown_op, "unknown op"};
   return {};
 }

@@ -19,6 +19,7 @@ enum class FieldState : uint8_t { absent, wrong_type, present };
 
 struct Request {
   Op op = Op::ping;
+  std::string_view op_text;  // the op as sent (echoed in unknown_op errors)
   std::string rid;  // the request id re-encoded as JSON (string or integer), empty if none
 
   FieldState room_state = FieldState::absent;

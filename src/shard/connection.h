@@ -42,6 +42,7 @@ struct Connection {
   bool peer_closed = false;     // EOF seen: finish what was read, flush, close
   uint16_t pending = 0;         // cross-shard replies awaited; requests wait meanwhile
   uint16_t migrate_to = 0;      // migrating: the home shard named by hello
+  uint8_t send_entries = 0;     // queue entries the send in flight covers
 
   uint64_t session = 0;  // non-zero once logged in; unique per login across shards
   std::string user;

@@ -94,7 +94,7 @@ void Shard::process_input(Connection& c, std::string_view data) {
   const proto::FeedResult r = c.framer.feed(data, [&](std::string_view f) { return on_frame(c, f); });
   if (r == proto::FeedResult::frame_too_large) {
     const std::string msg = "a frame is at most " + std::to_string(config_.max_frame) + " bytes";
-    send_error(c, proto::ErrorCode::frame_too_large, msg, {}, nullptr);
+    send_error(c, proto::ErrorCode::frame_too_large, msg, {}, {});
     c.framer.take_buffered();
     return drain_then_close(c, kByeGrace);
   }
@@ -131,13 +131,13 @@ proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
       stats_.frames_invalid.add();
       const auto code = outcome.error == proto::ParseError::bad_json ? proto::ErrorCode::bad_json
                                                                      : proto::ErrorCode::unknown_op;
-      send_error(c, code, outcome.message, req.rid, nullptr);
+      send_error(c, code, outcome.message, req.rid, req.op_text);
     } else {
       handle_request(c, req, frame);
     }
   } else {
     if (!simdjson::validate_utf8(frame.data(), frame.size())) {
-      send_error(c, proto::ErrorCode::bad_json, "lines must be valid UTF-8", {}, nullptr);
+      send_error(c, proto::ErrorCode::bad_json, "lines must be valid UTF-8", {}, {});
       return proto::FrameVerdict::next;
     }
     switch (proto::parse_text_line(frame, c.logged_in(), c.current_room, req)) {
@@ -145,10 +145,10 @@ proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
       case proto::TextLine::help: queue_reply(c, proto::kTextHelp); break;
       case proto::TextLine::empty: break;
       case proto::TextLine::unknown_command:
-        send_error(c, proto::ErrorCode::unknown_op, "unknown command (try /help)", {}, nullptr);
+        send_error(c, proto::ErrorCode::unknown_op, "unknown command (try /help)", {}, {});
         break;
       case proto::TextLine::missing_argument:
-        send_error(c, proto::ErrorCode::unknown_op, "missing argument (try /help)", {}, nullptr);
+        send_error(c, proto::ErrorCode::unknown_op, "missing argument (try /help)", {}, {});
         break;
     }
   }
@@ -180,6 +180,7 @@ void Shard::flush_sends() {
     if (c->send_in_flight || c->out.empty() || c->fd < 0) continue;
     const int n = c->out.gather(iov, reactor::kMaxSendIov);
     c->send_in_flight = true;
+    c->send_entries = uint8_t(n);
     reactor_->send(c->key, c->fd, std::span<const iovec>(iov, std::size_t(n)));
   }
   dirty_.clear();
@@ -219,6 +220,9 @@ void Shard::drain_then_close(Connection& c, Nanos grace) {
   if (c.phase == Phase::draining || c.phase == Phase::lingering) return;
   c.phase = Phase::draining;
   c.deadline = now_ + grace;
+  // From here on the connection only delivers its last words: as a chat user it has
+  // left (others see user_left now, the name is free now).
+  leave_everything(c);
   closing_.push_back(c.key);
   if (c.out.empty() && !c.send_in_flight) start_lingering(c);
 }
@@ -273,15 +277,16 @@ void Shard::check_slow_consumers() {
   std::erase_if(slow_, [&](reactor::ConnKey key) {
     Connection* c = find(key);
     if (!c || c->phase != Phase::open) return true;
-    if (c->out.bytes() < config_.max_outbound) {
+    // Hysteresis: a queue kept just under the bound by drops is still over it.
+    if (c->out.bytes() <= config_.max_outbound / 2) {
       c->over_bound_since = 0;
       return true;
     }
     if (now_ - c->over_bound_since < config_.slow_timeout) return false;
     // Over the bound for too long: drop its backlog (counted), tell it why, close.
-    stats_.messages_dropped[int(DropReason::slow_consumer_close)].add(c->out.drop_droppable());
+    stats_.messages_dropped[int(DropReason::slow_consumer_close)].add(c->out.drop_droppable(c->send_in_flight ? c->send_entries : 0));
     stats_.slow_consumer_disconnects.add();
-    send_error(*c, proto::ErrorCode::slow_consumer, "outbound queue stayed over its bound; closing", {}, nullptr);
+    send_error(*c, proto::ErrorCode::slow_consumer, "outbound queue stayed over its bound; closing", {}, {});
     drain_then_close(*c, config_.slow_timeout);
     return true;
   });

@@ -24,17 +24,17 @@ bool valid_room(const proto::Request& r) {
 
 }  // namespace
 
-void Shard::send_error(Connection& c, ErrorCode code, std::string_view msg, std::string_view rid, const Op* op) {
+void Shard::send_error(Connection& c, ErrorCode code, std::string_view msg, std::string_view rid, std::string_view op) {
   stats_.errors[int(code)].add();
-  std::optional<std::string_view> op_name;
-  if (op) op_name = proto::op_name(*op);
-  reply(c, proto::ErrorEvent{proto::error_code_name(code), msg, op_name}, rid);
+  std::optional<std::string_view> op_field;
+  if (!op.empty()) op_field = op;
+  reply(c, proto::ErrorEvent{proto::error_code_name(code), msg, op_field}, rid);
 }
 
 void Shard::handle_request(Connection& c, const proto::Request& r, std::string_view frame) {
   stats_.frames_received[int(r.op)].add();
   if (!c.logged_in() && r.op != Op::hello && r.op != Op::ping && r.op != Op::bye)
-    return send_error(c, ErrorCode::not_logged_in, "say hello first", r.rid, &r.op);
+    return send_error(c, ErrorCode::not_logged_in, "say hello first", r.rid, proto::op_name(r.op));
   switch (r.op) {
     case Op::hello: return do_hello(c, r, frame);
     case Op::join: return do_join(c, r);
@@ -58,9 +58,9 @@ void Shard::handle_request(Connection& c, const proto::Request& r, std::string_v
 
 void Shard::do_hello(Connection& c, const proto::Request& r, std::string_view frame) {
   const bool text = c.mode == proto::Mode::text;
-  if (c.logged_in()) return send_error(c, ErrorCode::already_logged_in, "already logged in as " + c.user, r.rid, &r.op);
+  if (c.logged_in()) return send_error(c, ErrorCode::already_logged_in, "already logged in as " + c.user, r.rid, proto::op_name(r.op));
   if (r.user_state != FieldState::present || !proto::valid_user_name(r.user)) {
-    send_error(c, ErrorCode::bad_name, "a user name is 1-32 of A-Z a-z 0-9 _ . -", r.rid, &r.op);
+    send_error(c, ErrorCode::bad_name, "a user name is 1-32 of A-Z a-z 0-9 _ . -", r.rid, proto::op_name(r.op));
     if (text) queue_reply(c, proto::kTextPrompt);
     return;
   }
@@ -76,7 +76,7 @@ void Shard::do_hello(Connection& c, const proto::Request& r, std::string_view fr
     return;
   }
   if (users_.count(std::string(r.user))) {
-    send_error(c, ErrorCode::name_taken, std::string(r.user) + " is already online", r.rid, &r.op);
+    send_error(c, ErrorCode::name_taken, std::string(r.user) + " is already online", r.rid, proto::op_name(r.op));
     if (text) queue_reply(c, proto::kTextPrompt);
     return;
   }
@@ -109,17 +109,17 @@ void Shard::join_room_request(Connection& c, std::string_view room, std::string_
 }
 
 void Shard::do_join(Connection& c, const proto::Request& r) {
-  if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, &r.op);
+  if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, proto::op_name(r.op));
   if (!local_membership(c, r.room) && c.rooms.size() >= config_.max_rooms_per_user)
     return send_error(c, ErrorCode::too_many_rooms,
-                      "at most " + std::to_string(config_.max_rooms_per_user) + " rooms per user", r.rid, &r.op);
+                      "at most " + std::to_string(config_.max_rooms_per_user) + " rooms per user", r.rid, proto::op_name(r.op));
   join_room_request(c, r.room, r.rid);  // a repeated join is answered by the owner too
 }
 
 void Shard::do_leave(Connection& c, const proto::Request& r) {
-  if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, &r.op);
+  if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, proto::op_name(r.op));
   LocalRoom* room = local_membership(c, r.room);
-  if (!room) return send_error(c, ErrorCode::not_in_room, "not in " + std::string(r.room), r.rid, &r.op);
+  if (!room) return send_error(c, ErrorCode::not_in_room, "not in " + std::string(r.room), r.rid, proto::op_name(r.op));
   std::erase(c.rooms, room);
   std::erase(room->members, &c);
   const std::string name = room->name;
@@ -131,14 +131,14 @@ void Shard::do_leave(Connection& c, const proto::Request& r) {
 
 void Shard::do_msg(Connection& c, const proto::Request& r) {
   if (c.mode == proto::Mode::text && r.room_state == FieldState::absent)
-    return send_error(c, ErrorCode::not_in_room, "join a room first (/join ROOM)", r.rid, &r.op);
-  if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, &r.op);
-  if (!local_membership(c, r.room)) return send_error(c, ErrorCode::not_in_room, "not in " + std::string(r.room), r.rid, &r.op);
-  if (r.text_state != FieldState::present) return send_error(c, ErrorCode::bad_json, "msg needs a string text", r.rid, &r.op);
+    return send_error(c, ErrorCode::not_in_room, "join a room first (/join ROOM)", r.rid, proto::op_name(r.op));
+  if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, proto::op_name(r.op));
+  if (!local_membership(c, r.room)) return send_error(c, ErrorCode::not_in_room, "not in " + std::string(r.room), r.rid, proto::op_name(r.op));
+  if (r.text_state != FieldState::present) return send_error(c, ErrorCode::bad_json, "msg needs a string text", r.rid, proto::op_name(r.op));
   if (r.text.size() > config_.max_text)
-    return send_error(c, ErrorCode::too_long, "text is at most " + std::to_string(config_.max_text) + " bytes", r.rid, &r.op);
-  if (r.has_id && r.id.size() > kMaxIdBytes) return send_error(c, ErrorCode::too_long, "id is at most 64 bytes", r.rid, &r.op);
-  if (!take_rate_token(c)) return send_error(c, ErrorCode::rate_limited, "slow down", r.rid, &r.op);
+    return send_error(c, ErrorCode::too_long, "text is at most " + std::to_string(config_.max_text) + " bytes", r.rid, proto::op_name(r.op));
+  if (r.has_id && r.id.size() > kMaxIdBytes) return send_error(c, ErrorCode::too_long, "id is at most 64 bytes", r.rid, proto::op_name(r.op));
+  if (!take_rate_token(c)) return send_error(c, ErrorCode::rate_limited, "slow down", r.rid, proto::op_name(r.op));
   auto* p = new xshard::Publish{std::string(r.room), c.user, std::string(r.text), std::string(r.id),
                                 r.has_id, r.has_ts, r.ts, c.session, now_};
   post(shard_of(r.room, mesh_.shards()), xshard::Kind::publish, p);
@@ -146,13 +146,13 @@ void Shard::do_msg(Connection& c, const proto::Request& r) {
 
 void Shard::do_whisper(Connection& c, const proto::Request& r) {
   if (r.to_state != FieldState::present || !proto::valid_user_name(r.to))
-    return send_error(c, ErrorCode::no_such_user, "no such user", r.rid, &r.op);
-  if (r.to == c.user) return send_error(c, ErrorCode::self_whisper, "you cannot whisper to yourself", r.rid, &r.op);
-  if (r.text_state != FieldState::present) return send_error(c, ErrorCode::bad_json, "whisper needs a string text", r.rid, &r.op);
+    return send_error(c, ErrorCode::no_such_user, "no such user", r.rid, proto::op_name(r.op));
+  if (r.to == c.user) return send_error(c, ErrorCode::self_whisper, "you cannot whisper to yourself", r.rid, proto::op_name(r.op));
+  if (r.text_state != FieldState::present) return send_error(c, ErrorCode::bad_json, "whisper needs a string text", r.rid, proto::op_name(r.op));
   if (r.text.size() > config_.max_text)
-    return send_error(c, ErrorCode::too_long, "text is at most " + std::to_string(config_.max_text) + " bytes", r.rid, &r.op);
-  if (r.has_id && r.id.size() > kMaxIdBytes) return send_error(c, ErrorCode::too_long, "id is at most 64 bytes", r.rid, &r.op);
-  if (!take_rate_token(c)) return send_error(c, ErrorCode::rate_limited, "slow down", r.rid, &r.op);
+    return send_error(c, ErrorCode::too_long, "text is at most " + std::to_string(config_.max_text) + " bytes", r.rid, proto::op_name(r.op));
+  if (r.has_id && r.id.size() > kMaxIdBytes) return send_error(c, ErrorCode::too_long, "id is at most 64 bytes", r.rid, proto::op_name(r.op));
+  if (!take_rate_token(c)) return send_error(c, ErrorCode::rate_limited, "slow down", r.rid, proto::op_name(r.op));
   auto* w = new xshard::Whisper{c.user, std::string(r.to), std::string(r.text), std::string(r.id),
                                 r.has_id, r.has_ts, r.ts, requester(c, r.rid)};
   ++c.pending;
@@ -161,7 +161,7 @@ void Shard::do_whisper(Connection& c, const proto::Request& r) {
 
 void Shard::do_users(Connection& c, const proto::Request& r) {
   if (r.room_state != FieldState::absent) {
-    if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, &r.op);
+    if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, proto::op_name(r.op));
     ++c.pending;
     return post(shard_of(r.room, mesh_.shards()), xshard::Kind::room_users_query,
                 new xshard::RoomUsersQuery{std::string(r.room), requester(c, r.rid)});
@@ -184,8 +184,8 @@ void Shard::do_rooms(Connection& c, const proto::Request& r) {
 }
 
 void Shard::do_history(Connection& c, const proto::Request& r) {
-  if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, &r.op);
-  if (!local_membership(c, r.room)) return send_error(c, ErrorCode::not_in_room, "not in " + std::string(r.room), r.rid, &r.op);
+  if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, proto::op_name(r.op));
+  if (!local_membership(c, r.room)) return send_error(c, ErrorCode::not_in_room, "not in " + std::string(r.room), r.rid, proto::op_name(r.op));
   const uint64_t since = uint64_t(std::max<int64_t>(r.since, 0));
   const uint64_t limit = std::min<uint64_t>(uint64_t(std::max<int64_t>(r.limit, 0)), kMaxHistoryLimit);
   ++c.pending;
@@ -194,9 +194,9 @@ void Shard::do_history(Connection& c, const proto::Request& r) {
 }
 
 void Shard::do_typing(Connection& c, const proto::Request& r) {
-  if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, &r.op);
-  if (!local_membership(c, r.room)) return send_error(c, ErrorCode::not_in_room, "not in " + std::string(r.room), r.rid, &r.op);
-  if (!take_rate_token(c)) return send_error(c, ErrorCode::rate_limited, "slow down", r.rid, &r.op);
+  if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, proto::op_name(r.op));
+  if (!local_membership(c, r.room)) return send_error(c, ErrorCode::not_in_room, "not in " + std::string(r.room), r.rid, proto::op_name(r.op));
+  if (!take_rate_token(c)) return send_error(c, ErrorCode::rate_limited, "slow down", r.rid, proto::op_name(r.op));
   post(shard_of(r.room, mesh_.shards()), xshard::Kind::typing,
        new xshard::TypingNote{std::string(r.room), c.user, c.session, r.on});
 }

@@ -157,6 +157,10 @@ void Shard::on_accept(int fd) {
     }
     return;
   }
+  // Fix the kernel's send buffer instead of letting it autotune to megabytes: what a
+  // slow reader can pin is then --max-outbound plus this, not plus tcp_wmem's max.
+  const int sndbuf = int(std::clamp<std::size_t>(config_.max_outbound / 4, 16 * 1024, 1024 * 1024));
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
   Connection* c = add_connection(fd, proto::Mode::undecided);
   c->accepted_at = now_;
   prompt_queue_.emplace_back(c->key, now_ + kSeconds);

@@ -92,7 +92,7 @@ class Shard final : public reactor::Handler {
   void do_history(Connection& c, const proto::Request& r);
   void do_typing(Connection& c, const proto::Request& r);
   void send_error(Connection& c, proto::ErrorCode code, std::string_view msg, std::string_view rid,
-                  const proto::Op* op);
+                  std::string_view op);
   template <class Event>
   void reply(Connection& c, const Event& ev, std::string_view rid = {});
   void join_room_request(Connection& c, std::string_view room, std::string_view rid);
