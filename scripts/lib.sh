@@ -1,0 +1,39 @@
+# Shared by the scripts: installs what is missing (quietly when nothing is) and
+# configures/builds a meson build directory once.
+# shellcheck shell=bash
+
+CHATD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Debian bookworm packages the build and the tests need.
+CHATD_PACKAGES=(g++ meson ninja-build pkg-config liburing-dev libjemalloc-dev libsimdjson-dev
+                prometheus-cpp-dev libbenchmark-dev libgtest-dev libgmock-dev)
+
+ensure_packages() {
+  local missing=()
+  for p in "${CHATD_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ensure_build DIR [meson setup options...]: configure once, then compile quietly.
+ensure_build() {
+  local dir=$1
+  shift
+  if [ ! -f "$CHATD_ROOT/$dir/build.ninja" ]; then
+    meson setup "$CHATD_ROOT/$dir" "$CHATD_ROOT" "$@" >/dev/null
+  fi
+  local log
+  log=$(mktemp)
+  if ! meson compile -C "$CHATD_ROOT/$dir" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
