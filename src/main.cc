@@ -11,7 +11,15 @@
 #include <memory>
 #include <vector>
 
+#include <prometheus/exposer.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
 #include "common/log.h"
+#include "metrics/chatd_collector.h"
+#include "metrics/process_stats.h"
 #include "config/config.h"
 #include "net/listener.h"
 #include "reactor/reactor.h"
@@ -22,7 +30,7 @@ using namespace chatd;
 
 namespace {
 
-constexpr std::size_t kMailboxCapacity = 64 * 1024;
+constexpr std::size_t kMailboxCapacity = 16 * 1024;  // envelopes; a full ring loses nothing
 
 std::vector<int> allowed_cpus() {
   cpu_set_t set;
@@ -48,6 +56,28 @@ rlim_t raise_fd_limit() {
 
 const char* backend_name(reactor::Backend b) {
   return b == reactor::Backend::uring ? "uring" : b == reactor::Backend::epoll ? "epoll" : "auto";
+}
+
+// Asks every shard for its snapshot through its mailbox and waits briefly: the
+// shards copy their own histograms, so no lock guards them.
+std::vector<std::optional<metrics::ShardSnapshot>> snapshot_shards(xshard::Mesh& mesh) {
+  const uint32_t n = mesh.shards();
+  auto request = std::make_shared<xshard::SnapshotRequest>(n);
+  std::vector<bool> posted(n, false);
+  for (uint32_t i = 0; i < n; ++i) {
+    auto* body = new std::shared_ptr<xshard::SnapshotRequest>(request);
+    posted[i] = mesh.post_from_outside(i, xshard::Envelope{xshard::Kind::snapshot, uint16_t(n), body});
+    if (!posted[i]) delete body;
+  }
+  std::vector<std::optional<metrics::ShardSnapshot>> out(n);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(250);
+  for (uint32_t i = 0; i < n; ++i) {
+    while (posted[i] && !request->done[i].load(std::memory_order_acquire) &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    if (request->done[i].load(std::memory_order_acquire)) out[i] = std::move(request->shards[i]);
+  }
+  return out;
 }
 
 int fail(const std::string& message) {
@@ -147,13 +177,35 @@ int main(int argc, char** argv) {
       all_ready = false;
     }
   }
+  // Metrics: gathered on scrape by the exposer's own threads, never on the message path.
+  std::vector<const metrics::ShardStats*> stats;
+  for (auto& s : shards) stats.push_back(&s->stats());
+  auto collector = std::make_shared<metrics::ChatdCollector>(
+      stats, [m = mesh->get()] { return snapshot_shards(*m); },
+      metrics::CollectorInfo{CHATD_VERSION, backend_name(shared.backend), double(config.max_outbound),
+                             metrics::memory_limit_bytes()});
+  std::unique_ptr<prometheus::Exposer> exposer;
+  int metrics_port = -1;
   if (all_ready) {
-    LOG_INFO("chatd ready: port=%u backend=%s shards=%u max_conns=%u", port, backend_name(shared.backend),
-             shared.shards, shared.max_conns);
+    try {
+      exposer = std::make_unique<prometheus::Exposer>(config.bind + ":" + std::to_string(config.metrics_port), 1);
+      exposer->RegisterCollectable(collector);
+      metrics_port = exposer->GetListeningPorts().empty() ? -1 : exposer->GetListeningPorts().front();
+    } catch (const std::exception& e) {
+      LOG_ERROR("metrics port %u: %s; serving chat without metrics", config.metrics_port, e.what());
+    }
+  }
+  if (all_ready) {
+    LOG_INFO("chatd ready: port=%u metrics_port=%d backend=%s shards=%u max_conns=%u", port, metrics_port,
+             backend_name(shared.backend), shared.shards, shared.max_conns);
     int sig = 0;
     sigwait(&stop_signals, &sig);
     LOG_INFO("%s: stopping (draining for up to %.1f s)", strsignal(sig), double(config.drain_timeout) / kSeconds);
+    if (!config.latency_dump.empty()) {
+      std::ofstream(config.latency_dump) << collector->broadcast_latency_hgrm();
+    }
   }
+  exposer.reset();
   shared.stopping.store(true, std::memory_order_release);
   for (uint32_t i = 0; i < shared.shards; ++i) {
     uint64_t one = 1;

@@ -72,6 +72,7 @@ const std::map<std::string, Setter>& setters() {
       {"--history", uint_flag(&Config::history, 1000, 10'000'000)},
       {"--rate-limit", uint_flag(&Config::rate_limit, 0, 10'000'000)},
       {"--drain-timeout", duration_flag(&Config::drain_timeout)},
+      {"--latency-dump", [](Config& c, const std::string& v) -> Result<void> { c.latency_dump = v; return {}; }},
       {"--log-level",
        [](Config& c, const std::string& v) -> Result<void> {
          if (!parse_log_level(v, &c.log_level)) return Error{"'" + v + "' is not one of debug, info, warn, error"};
@@ -156,7 +157,7 @@ Usage: chatd [options]
 Options (defaults in brackets):
   --port N            TCP port for chat clients [7000]; 0 picks a free port
   --bind ADDR         IPv4 address to listen on [0.0.0.0]
-  --metrics-port N    Prometheus metrics port [9400] (served from the observability release)
+  --metrics-port N    Prometheus metrics on http://BIND:N/metrics [9400]; 0 picks a free port
   --shards N          shard threads, one per CPU [the CPUs this process may run on]
   --backend B         auto | uring | epoll [auto: io_uring, or epoll if refused]
   --max-conns N       connections held at once [RLIMIT_NOFILE - 64]
@@ -170,6 +171,7 @@ Options (defaults in brackets):
   --rate-limit N      msg/whisper/typing per second per connection, burst 2N [0 = off]
   --drain-timeout DUR on SIGTERM/SIGINT, time to flush queued events [5s]
   --log-level L       debug | info | warn | error [info]
+  --latency-dump FILE at exit, write the broadcast latency histogram (.hgrm, ms) [off]
   --help              this text
   --version           print the version
 

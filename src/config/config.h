@@ -28,6 +28,7 @@ struct Config {
   Nanos drain_timeout = 5 * kSeconds;
   LogLevel log_level = LogLevel::info;
   std::size_t max_rooms_per_user = 64;
+  std::string latency_dump;  // write the broadcast latency .hgrm here at exit
 };
 
 // fds kept back from --max-conns for listeners, eventfds, rings, metrics and logs.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <numeric>
 #include <cstdio>
 
 #include "common/log.h"
@@ -84,6 +85,12 @@ void Shard::turn() {
   run_timers();
   flush_outbox();
   flush_sends();
+  if (!latency_pending_.empty()) record_broadcast_latencies();
+  // Depth: what waits for this shard (its ring, its own queue) and what it could
+  // not yet hand to full peers.
+  stats_.mailbox_depth.set(mesh_.mailbox(id_).ring.size_approx() + local_queue_.size() +
+                           std::accumulate(outbox_.begin(), outbox_.end(), std::size_t(0),
+                                           [](std::size_t n, auto& q) { return n + q.size(); }));
 }
 
 Nanos Shard::next_timeout() const {

@@ -20,10 +20,13 @@
 #include "proto/request.h"
 #include "reactor/reactor.h"
 #include "shard/connection.h"
-#include "shard/shard_stats.h"
+#include "metrics/shard_stats.h"
 #include "xshard/mesh.h"
 
 namespace chatd::shard {
+
+using metrics::DropReason;
+using metrics::ShardStats;
 
 // What every shard shares, read-mostly; only the accept/close path writes here.
 struct ServerShared {
@@ -122,6 +125,8 @@ class Shard final : public reactor::Handler {
   void on_users_part(xshard::UsersPart& m);
   void on_rooms_query(xshard::RoomsQuery& m);
   void on_rooms_part(xshard::RoomsPart& m);
+  void on_snapshot(xshard::SnapshotRequest& m);
+  void record_broadcast_latencies();
   void fan_out(chat::OwnedRoom& room, net::EventBuffer* event);
   template <class Event>
   void broadcast_event(chat::OwnedRoom& room, std::string_view room_name, const Event& ev, uint64_t exclude,
@@ -165,6 +170,8 @@ class Shard final : public reactor::Handler {
   std::vector<bool> wake_needed_;
 
   proto::JsonRequestParser parser_;
+  metrics::HdrHistogram broadcast_latency_ = metrics::make_latency_histogram();
+  std::vector<Nanos> latency_pending_;  // arrival times of msgs fanned out this turn
   std::string scratch_;  // encoding buffer, reused
 
   bool accept_paused_ = false;

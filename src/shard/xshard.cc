@@ -82,6 +82,7 @@ void Shard::handle(xshard::Envelope e) {
     case Kind::users_part: return on_users_part(*own<xshard::UsersPart>(e.body));
     case Kind::rooms_query: return on_rooms_query(*own<xshard::RoomsQuery>(e.body));
     case Kind::rooms_part: return on_rooms_part(*own<xshard::RoomsPart>(e.body));
+    case Kind::snapshot: return on_snapshot(**own<std::shared_ptr<xshard::SnapshotRequest>>(e.body));
   }
 }
 
@@ -261,7 +262,10 @@ void Shard::on_broadcast(net::EventBuffer* event) {
       mark_dirty(*m);
     }
     event->retain(queued);  // safe: we still hold this shard's reference
-    if (is_msg) stats_.messages_delivered.add(queued);
+    if (is_msg) {
+      stats_.messages_delivered.add(queued);
+      if (queued > 0) latency_pending_.push_back(event->arrived());
+    }
   }
   event->release();
 }
@@ -349,6 +353,24 @@ void Shard::finish_rooms(Connection& c) {
   reply(c, proto::Rooms{rooms}, g.rid);
   c.gather.reset();
   complete_pending(c, 1);
+}
+
+void Shard::on_snapshot(xshard::SnapshotRequest& m) {
+  metrics::ShardSnapshot& s = m.shards[id_];
+  s.broadcast_latency = broadcast_latency_;
+  for (const auto& slot : slots_) {
+    if (!slot) continue;
+    s.outbound_bytes += slot->out.bytes();
+    s.outbound_max_messages = std::max<uint64_t>(s.outbound_max_messages, slot->out.entries());
+  }
+  m.done[id_].store(true, std::memory_order_release);
+}
+
+void Shard::record_broadcast_latencies() {
+  // From the msg frame's arrival to the submission of this shard's sends for it.
+  const Nanos submitted = monotonic_now();
+  for (Nanos arrived : latency_pending_) broadcast_latency_.record(submitted - arrived);
+  latency_pending_.clear();
 }
 
 void Shard::complete_pending(Connection& c, int n) {

@@ -38,4 +38,15 @@ void Mesh::wake(uint32_t shard) {
   }
 }
 
+bool Mesh::post_from_outside(uint32_t shard, Envelope e) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (boxes_[shard]->ring.try_push(e)) {
+      wake(shard);
+      return true;
+    }
+    usleep(1000);
+  }
+  return false;
+}
+
 }  // namespace chatd::xshard

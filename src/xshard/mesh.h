@@ -43,6 +43,10 @@ class Mesh {
   // Producer side, after a batch of pushes to `shard`.
   void wake(uint32_t shard);
 
+  // For threads that are not shards (the metrics scraper): push one envelope and
+  // wake the shard. False if the ring stayed full; the caller still owns the body.
+  bool post_from_outside(uint32_t shard, Envelope e);
+
  private:
   std::vector<std::unique_ptr<Mailbox>> boxes_;
 };

@@ -14,12 +14,15 @@
 //   users_query/rooms_query   home → every shard; users_part/rooms_part back
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/clock.h"
+#include "metrics/shard_stats.h"
 #include "net/event_buffer.h"
 #include "proto/events.h"
 #include "reactor/reactor.h"
@@ -44,6 +47,7 @@ enum class Kind : uint8_t {
   users_part,
   rooms_query,
   rooms_part,
+  snapshot,  // from the metrics thread: copy your histogram and queue gauges out
 };
 
 struct Envelope {
@@ -144,6 +148,16 @@ struct RoomsQuery {
 struct RoomsPart {
   ConnKey key;
   std::vector<std::pair<std::string, uint64_t>> rooms;  // sorted by name
+};
+
+// A scrape's request to every shard; body of a `snapshot` envelope is a heap-allocated
+// shared_ptr to it, so a scrape that gives up waiting leaves nothing dangling.
+struct SnapshotRequest {
+  explicit SnapshotRequest(uint32_t n) : shards(n), done(new std::atomic<bool>[n]) {
+    for (uint32_t i = 0; i < n; ++i) done[i].store(false, std::memory_order_relaxed);
+  }
+  std::vector<metrics::ShardSnapshot> shards;
+  std::unique_ptr<std::atomic<bool>[]> done;  // release by the shard, acquire by the scraper
 };
 
 }  // namespace chatd::xshard

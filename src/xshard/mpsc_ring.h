@@ -127,6 +127,14 @@ class MpscRing {
 
   std::size_t capacity() const { return mask_ + 1; }
 
+  // Items claimed and not yet consumed; a hint for metrics, from any thread.
+  std::size_t size_approx() const {
+    // relaxed both: a gauge, nothing is read through it.
+    const std::size_t head = head_.load(std::memory_order_relaxed);
+    const std::size_t tail = tail_.load(std::memory_order_relaxed);
+    return tail > head ? tail - head : 0;
+  }
+
  private:
   // One cache line per slot (for items up to 56 bytes): producers filling
   // neighbouring positions, and the consumer reading just behind them, would

@@ -1,15 +1,18 @@
-// A shard's own counters: plain integers written only by the shard's thread, read
-// (racily but harmlessly, as relaxed atomics) by the metrics collector.
+// A shard's own counters: written only by the shard's thread (a relaxed load and
+// store, never a read-modify-write, never a lock), read by the metrics collector.
+// What cannot be a single word — the latency histogram, per-connection queue
+// gauges — is copied by the shard itself on request (ShardSnapshot).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 
 #include "common/cache_line.h"
+#include "metrics/hdr_histogram.h"
 #include "proto/error_code.h"
 #include "proto/request.h"
 
-namespace chatd::shard {
+namespace chatd::metrics {
 
 // A counter only its shard writes: a relaxed load+store, no read-modify-write.
 class Counter {
@@ -22,8 +25,9 @@ class Counter {
   std::atomic<uint64_t> v_{0};
 };
 
-enum class DropReason : uint8_t { outbound_full, slow_consumer_close, peer_gone };
-constexpr int kDropReasonCount = 3;
+enum class DropReason : uint8_t { outbound_full, slow_consumer_close };
+constexpr int kDropReasonCount = 2;
+constexpr const char* kDropReasonNames[kDropReasonCount] = {"outbound_full", "slow_consumer_close"};
 
 struct alignas(kCacheLine) ShardStats {
   Counter connections_active;
@@ -42,4 +46,14 @@ struct alignas(kCacheLine) ShardStats {
   Counter mailbox_depth;
 };
 
-}  // namespace chatd::shard
+// Broadcast latency in nanoseconds, 1 ns .. 10 s at 3 significant digits.
+inline HdrHistogram make_latency_histogram() { return HdrHistogram(1, 10'000'000'000, 3); }
+
+// What a shard copies out for a scrape, on its own thread.
+struct ShardSnapshot {
+  HdrHistogram broadcast_latency = make_latency_histogram();
+  uint64_t outbound_bytes = 0;         // queued on all its connections
+  uint64_t outbound_max_messages = 0;  // the longest single connection queue
+};
+
+}  // namespace chatd::metrics
