@@ -21,6 +21,7 @@ class JsonRequestParser {
 
  private:
   simdjson::ondemand::parser parser_;
+  simdjson::dom::parser validator_;  // only for frames with a wrong-typed field
 };
 
 }  // namespace chatd::proto

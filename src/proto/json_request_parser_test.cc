@@ -301,6 +301,20 @@ TEST_F(JsonRequestParserTest, MissingOrBadOpIsUnknownOp) {
   EXPECT_STREQ(parse(R"({"op":2})").message, "op must be a string");
 }
 
+TEST_F(JsonRequestParserTest, OpTextIsTheOpAsSent) {
+  // unknown_op errors echo the op the client sent.
+  EXPECT_EQ(error_of(R"({"op":"nope"})"), ParseError::unknown_op);
+  EXPECT_EQ(req_.op_text, "nope");
+  EXPECT_EQ(error_of(R"({"op":"n\u006fpe!"})"), ParseError::unknown_op);
+  EXPECT_EQ(req_.op_text, "nope!");
+  ASSERT_TRUE(parse(R"({"op":"msg","room":"r","text":"t"})").ok());
+  EXPECT_EQ(req_.op_text, "msg");
+  EXPECT_EQ(error_of(R"({"room":"r"})"), ParseError::unknown_op);
+  EXPECT_TRUE(req_.op_text.empty());
+  EXPECT_EQ(error_of(R"({"op":5})"), ParseError::unknown_op);
+  EXPECT_TRUE(req_.op_text.empty());
+}
+
 TEST_F(JsonRequestParserTest, InvalidJsonAnywhereBeatsUnknownOp) {
   for (std::string_view json : {R"({"op":"nope","x":tru})"sv, R"({"x":1,"y":})"sv, R"({"x":1,)"sv,
                                 R"({"op":1,"x":[})"sv, R"({"op":[1,tru]})"sv, R"({"op":nope})"sv,

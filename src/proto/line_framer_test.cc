@@ -57,14 +57,21 @@ void expect_padded(std::string_view frame) {
   for (std::size_t i = 0; i < kFramePadding; ++i) sink = sink ^ end[i];
 }
 
-// Records frames, checks their padding, pauses where told.
+// Records frames, checks their padding, pauses or holds where told.
 struct Consumer {
-  std::vector<std::string> frames;
-  std::size_t pause_at = SIZE_MAX;  // pause after the frame with this index
+  std::vector<std::string> frames;  // frames taken
+  std::vector<std::string> held;    // frames handed back with FrameVerdict::hold
+  std::size_t pause_at = SIZE_MAX;  // pause after taking the frame with this index
+  std::size_t hold_at = SIZE_MAX;   // hold (once) the frame that would get this index
   bool pause_every = false;
 
   FrameVerdict operator()(std::string_view frame) {
     expect_padded(frame);
+    if (frames.size() == hold_at) {
+      hold_at = SIZE_MAX;
+      held.emplace_back(frame);
+      return FrameVerdict::hold;
+    }
     frames.emplace_back(frame);
     const bool pause = pause_every || frames.size() - 1 == pause_at;
     return pause ? FrameVerdict::pause : FrameVerdict::next;
@@ -438,6 +445,81 @@ TEST(LineFramer, PauseOnEveryFrame) {
     EXPECT_EQ(c.frames, expected);
     EXPECT_EQ(f.buffered(), 0u);
   }
+}
+
+// ---- hold: the frame is handed back and delivered again on resume ----
+
+TEST(LineFramer, HoldKeepsTheFrameItself) {
+  LineFramer f(kMaxFrame);
+  Consumer c;
+  c.hold_at = 1;
+  EXPECT_EQ(feed(f, "a\nb\r\nc\nd", c), FeedResult::paused);
+  EXPECT_EQ(c.frames, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(c.held, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(f.buffered_view(), "b\r\nc\nd");  // raw bytes, ending included
+  EXPECT_EQ(f.resume(c), FeedResult::ok);
+  EXPECT_EQ(c.frames, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(f.buffered_view(), "d");
+}
+
+TEST(LineFramer, HoldTheLastFrameOfAChunk) {
+  LineFramer f(kMaxFrame);
+  Consumer c;
+  c.hold_at = 0;
+  EXPECT_EQ(feed(f, "only\n", c), FeedResult::paused);
+  EXPECT_TRUE(c.frames.empty());
+  EXPECT_EQ(f.buffered(), 5u);
+  EXPECT_EQ(f.resume(c), FeedResult::ok);
+  EXPECT_EQ(c.frames, (std::vector<std::string>{"only"}));
+  EXPECT_EQ(f.buffered(), 0u);
+}
+
+// Whichever frame is held and wherever the input is cut, with a feed arriving while
+// held, every frame is taken exactly once, in order, and the held one was the right one.
+TEST(LineFramer, HoldAnywhereKeepsOrder) {
+  std::vector<std::string> expected = kStreamFrames;
+  expected.push_back("last");
+  for (std::size_t hold_at = 0; hold_at < expected.size(); ++hold_at) {
+    for (std::size_t cut = 0; cut <= kStream.size(); ++cut) {
+      SCOPED_TRACE("hold frame " + std::to_string(hold_at) + ", cut at " + std::to_string(cut));
+      LineFramer f(kMaxFrame);
+      Consumer c;
+      c.hold_at = hold_at;
+      for (const std::string& chunk : split_at(kStream + "\n", {cut})) {
+        ASSERT_NE(feed(f, chunk, c), FeedResult::frame_too_large);
+      }
+      int rounds = 0;
+      while (f.resume(c) == FeedResult::paused) ASSERT_LT(++rounds, 100);
+      EXPECT_EQ(c.frames, expected);
+      EXPECT_EQ(c.held, (std::vector<std::string>{expected[hold_at]}));
+      EXPECT_EQ(f.buffered(), 0u);
+    }
+  }
+}
+
+TEST(LineFramer, HoldChunkBuffersWithoutFraming) {
+  // While a connection's mode is undecided its bytes are kept, not split.
+  LineFramer f(kMaxFrame);
+  Consumer c;
+  PaddedChunk first("{\"op\":\"ping\"}\nsec");
+  f.hold(first.view());
+  f.hold(std::string_view());
+  EXPECT_EQ(f.buffered_view(), "{\"op\":\"ping\"}\nsec");
+  EXPECT_TRUE(c.frames.empty());
+  EXPECT_EQ(f.resume(c), FeedResult::ok);
+  EXPECT_EQ(c.frames, (std::vector<std::string>{"{\"op\":\"ping\"}"}));
+  EXPECT_EQ(feed(f, "ond\n", c), FeedResult::ok);
+  EXPECT_EQ(c.frames.back(), "second");
+  EXPECT_EQ(f.buffered(), 0u);
+}
+
+TEST(LineFramer, TakeBufferedAfterHold) {
+  LineFramer f(kMaxFrame);
+  Consumer c;
+  c.hold_at = 0;
+  ASSERT_EQ(feed(f, "mine\nnext\n", c), FeedResult::paused);
+  EXPECT_EQ(f.take_buffered(), "mine\nnext\n");  // the held frame travels too
+  EXPECT_EQ(f.buffered(), 0u);
 }
 
 TEST(LineFramer, TooLargeLineAfterAPause) {
