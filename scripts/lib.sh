@@ -6,7 +6,7 @@ CHATD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Debian bookworm packages the build and the tests need.
 CHATD_PACKAGES=(g++ meson ninja-build pkg-config liburing-dev libjemalloc-dev libsimdjson-dev
-                prometheus-cpp-dev libbenchmark-dev libgtest-dev libgmock-dev)
+                prometheus-cpp-dev libbenchmark-dev libgtest-dev libgmock-dev python3 prometheus)
 
 ensure_packages() {
   local missing=()
@@ -18,7 +18,15 @@ ensure_packages() {
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq >/dev/null
+  # policy-rc.d 101: packages (prometheus) must not start system services; the
+  # scripts run their own instances on loopback.
+  local policy=/usr/sbin/policy-rc.d created_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && created_policy=1
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -n "$created_policy" ] && $sudo rm -f "$policy"
+  return 0
 }
 
 # ensure_build DIR [meson setup options...]: configure once, then compile quietly.

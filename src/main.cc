@@ -2,9 +2,11 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <future>
@@ -27,6 +29,8 @@
 #include "xshard/mesh.h"
 
 using namespace chatd;
+
+extern "C" void __lsan_do_leak_check() __attribute__((weak));
 
 namespace {
 
@@ -78,6 +82,26 @@ std::vector<std::optional<metrics::ShardSnapshot>> snapshot_shards(xshard::Mesh&
     if (request->done[i].load(std::memory_order_acquire)) out[i] = std::move(request->shards[i]);
   }
   return out;
+}
+
+// SIGTERM/SIGINT: the handler only writes to an eventfd main() waits on. A handler
+// rather than a blocked mask + sigwait, because library threads (the metrics
+// exposer's) may unblock signals for themselves, and then a blocked-everywhere-else
+// SIGTERM would take its default action there: instant death, no drain.
+int g_stop_fd = -1;
+volatile sig_atomic_t g_stop_signal = 0;
+
+void on_stop_signal(int sig) {
+  g_stop_signal = sig;
+  uint64_t one = 1;
+  (void)!::write(g_stop_fd, &one, sizeof one);
+}
+
+int wait_for_stop_signal() {
+  uint64_t count;
+  while (::read(g_stop_fd, &count, sizeof count) < 0 && errno == EINTR) {
+  }
+  return g_stop_signal;
 }
 
 int fail(const std::string& message) {
@@ -135,12 +159,14 @@ int main(int argc, char** argv) {
     if (auto probe = reactor::probe_uring(); !probe) return fail("--backend uring: " + probe.error().message);
   }
 
-  // Signals are taken by main alone (sigwait); shard threads inherit the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  g_stop_fd = eventfd(0, EFD_CLOEXEC);
+  if (g_stop_fd < 0) return fail(std::string("eventfd: ") + std::strerror(errno));
+  struct sigaction stop_action {};
+  stop_action.sa_handler = on_stop_signal;
+  sigemptyset(&stop_action.sa_mask);
+  stop_action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &stop_action, nullptr);
+  sigaction(SIGTERM, &stop_action, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   // One listening socket per shard on one port; port 0 is resolved by the first.
@@ -198,14 +224,13 @@ int main(int argc, char** argv) {
   if (all_ready) {
     LOG_INFO("chatd ready: port=%u metrics_port=%d backend=%s shards=%u max_conns=%u", port, metrics_port,
              backend_name(shared.backend), shared.shards, shared.max_conns);
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+    const int sig = wait_for_stop_signal();
     LOG_INFO("%s: stopping (draining for up to %.1f s)", strsignal(sig), double(config.drain_timeout) / kSeconds);
     if (!config.latency_dump.empty()) {
       std::ofstream(config.latency_dump) << collector->broadcast_latency_hgrm();
     }
   }
-  exposer.reset();
+
   shared.stopping.store(true, std::memory_order_release);
   for (uint32_t i = 0; i < shared.shards; ++i) {
     uint64_t one = 1;
@@ -213,5 +238,11 @@ int main(int argc, char** argv) {
   }
   for (auto& s : shards) s->join();
   LOG_INFO("stopped");
-  return all_ready ? 0 : 1;
+  // Stopping civetweb (the metrics exposer) takes seconds of poll timeouts, and
+  // nothing is left to tidy: leave it running, reachable, and end the process here.
+  static prometheus::Exposer* const leave_running = exposer.release();
+  (void)leave_running;
+  if (__lsan_do_leak_check) __lsan_do_leak_check();  // sanitizer builds: _Exit skips it
+  std::fflush(nullptr);
+  std::_Exit(all_ready ? 0 : 1);
 }

@@ -18,9 +18,12 @@ EventBuffer* EventBuffer::create(std::string_view json, std::string_view text, c
   b->text_len_ = uint32_t(text.size());
   b->exclude_session_ = route.exclude_session;
   b->arrived_ = route.arrived;
-  std::memcpy(b->data_, route.room.data(), route.room.size());
-  std::memcpy(b->data_ + route.room.size(), json.data(), json.size());
-  std::memcpy(b->data_ + route.room.size() + json.size(), text.data(), text.size());
+  // An empty view may carry a null pointer, which memcpy must never see.
+  char* at = b->data_;
+  for (std::string_view part : {route.room, json, text}) {
+    if (!part.empty()) std::memcpy(at, part.data(), part.size());
+    at += part.size();
+  }
   return b;
 }
 

@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -168,6 +170,10 @@ void Shard::on_accept(int fd) {
   // slow reader can pin is then --max-outbound plus this, not plus tcp_wmem's max.
   const int sndbuf = int(std::clamp<std::size_t>(config_.max_outbound / 4, 16 * 1024, 1024 * 1024));
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  // Events are small and already batched per turn; Nagle would hold them back for
+  // the peer's delayed ACK (tens of milliseconds).
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   Connection* c = add_connection(fd, proto::Mode::undecided);
   c->accepted_at = now_;
   prompt_queue_.emplace_back(c->key, now_ + kSeconds);

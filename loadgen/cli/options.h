@@ -1,0 +1,73 @@
+// loadgen's command line → a plain Options struct. Pure: no I/O, unit-tested.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+
+namespace chatd::loadgen {
+
+enum class Mode { ramp, interactive, scenario, sink };
+
+struct Options {
+  Mode mode = Mode::ramp;
+
+  // Where chatd is, and how to reach it.
+  std::string host = "127.0.0.1";
+  uint16_t port = 7000;
+  std::vector<uint32_t> source_ips;  // host byte order; empty: the kernel picks
+  std::string source_ips_text;
+  Nanos connect_timeout = 5 * kSeconds;
+  uint32_t threads = 0;  // 0: every CPU this process may run on
+  std::string backend = "auto";  // auto, uring, epoll: loadgen's own reactor
+
+  // The ramp.
+  uint32_t ramp = 100;
+  uint32_t msgs = 100;
+  uint32_t steps = 0;        // 0 with max_clients 0: kDefaultSteps
+  uint32_t max_clients = 0;  // 0: no limit but --steps
+  uint32_t rooms = 25;
+  uint32_t size = 64;
+  uint64_t seed = 1;
+  double rate = 0;  // total msgs/s; 0: closed loop
+  uint32_t window = 16;
+  Nanos step_timeout = 30 * kSeconds;
+  std::optional<Nanos> slo_p99;
+
+  // Scenarios.
+  std::string scenario;
+  std::optional<Nanos> duration;
+
+  // Observation and output.
+  std::string metrics_url;
+  std::optional<uint16_t> metrics_port;
+  std::string out_dir;  // empty: results/<UTC timestamp>-<mode>/
+  bool progress = true;  // also needs a TTY on stderr
+
+  // Sink mode: a trivial loopback server to measure loadgen's own ceiling.
+  uint16_t sink_port = 0;
+
+  uint32_t effective_steps() const { return steps == 0 && max_clients == 0 ? kDefaultSteps : steps; }
+  static constexpr uint32_t kDefaultSteps = 10;
+  static constexpr uint32_t kMaxText = 4096;  // chatd's default --max-text
+};
+
+enum class CliAction { run, help, version };
+
+struct CliParse {
+  CliAction action = CliAction::run;
+  Options options;
+};
+
+// Parses argv (without argv[0]). Errors name the flag and what was wrong with it.
+Result<CliParse> parse_options(const std::vector<std::string>& args);
+std::string usage();
+
+// "127.0.0.2-127.0.0.50,127.0.1.1": ranges and single IPv4 addresses, comma-separated.
+Result<std::vector<uint32_t>> parse_source_ips(const std::string& text);
+
+}  // namespace chatd::loadgen

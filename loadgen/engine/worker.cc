@@ -1,0 +1,416 @@
+#include "loadgen/engine/worker.h"
+
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+#include "loadgen/cli/stop_signals.h"
+#include "loadgen/wire/requests.h"
+
+namespace chatd::loadgen {
+namespace {
+
+// Slots are never reused, so the generation is constant; it still keeps a key of
+// 0 (the reactor's "nothing") from ever naming a client.
+constexpr reactor::ConnKey kGeneration = reactor::ConnKey(1) << 32;
+constexpr reactor::ConnKey key_for(uint32_t slot) { return kGeneration | slot; }
+
+constexpr Nanos kIdleTimeout = 100 * kMillis;
+constexpr Nanos kConnectingTimeout = kMillis;  // poll(2) the connects that often
+// Stop: how long sends already in flight get to complete before the ring goes away.
+constexpr Nanos kStopDrain = 200 * kMillis;
+
+}  // namespace
+
+Worker::Worker(uint32_t index, const EngineConfig& config, RoomCensus& census,
+               std::atomic<int64_t>& server_shards)
+    : index_(index),
+      config_(config),
+      census_(census),
+      server_shards_(server_shards),
+      connector_(config.server, config.source_ips, config.connect_timeout, config.max_connects_in_flight) {
+  ledger_.begin_step(1);  // steps count from 1; each harvest moves to the next
+}
+
+Worker::~Worker() { stop(); }
+
+Result<void> Worker::start() {
+  wakeup_fd_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!wakeup_fd_.valid()) return system_error("eventfd", errno);
+  std::promise<Result<void>> ready;
+  auto ready_future = ready.get_future();
+  thread_ = std::thread([this, &ready] {
+    block_stop_signals();
+    // The reactor belongs to the thread that made it (io_uring: SINGLE_ISSUER).
+    auto r = reactor::make_reactor(config_.backend);
+    if (!r) {
+      ready.set_value(r.error());
+      return;
+    }
+    reactor_ = std::move(*r);
+    reactor_->watch_wakeup(wakeup_fd_.get());
+    ready.set_value(Result<void>());
+    run();
+  });
+  Result<void> r = ready_future.get();
+  if (!r) {
+    thread_.join();
+    return r;
+  }
+  return {};
+}
+
+void Worker::post(Command command) {
+  {
+    std::lock_guard lock(mu_);
+    inbox_.push_back(std::move(command));
+  }
+  uint64_t one = 1;
+  (void)!::write(wakeup_fd_.get(), &one, sizeof one);
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  post(StopCommand{});
+  thread_.join();
+}
+
+void Worker::run() {
+  char name[16];
+  std::snprintf(name, sizeof name, "worker-%u", index_);
+  set_log_thread_name(name);
+  while (!stopping_) {
+    drain_commands();
+    const Nanos now = monotonic_now();
+    start_connects(now);
+    finish_connects(now);
+    expire_greetings(now);
+    if (open_loop_) advance_schedule(now);
+    flush_sends();
+    publish();
+    reactor_->poll(*this, poll_timeout(monotonic_now()));
+  }
+  // Sends in flight point into client buffers: let them finish (or fail) first.
+  const Nanos deadline = monotonic_now() + kStopDrain;
+  auto in_flight = [&] {
+    return std::any_of(clients_.begin(), clients_.end(), [](const Client& c) { return c.sending; });
+  };
+  while (in_flight() && monotonic_now() < deadline) reactor_->poll(*this, 10 * kMillis);
+  reactor_.reset();
+}
+
+Nanos Worker::poll_timeout(Nanos now) const {
+  if (!dirty_.empty()) return 0;
+  if (!connector_.idle() || !greeting_.empty() || !connect_queue_.empty()) return kConnectingTimeout;
+  if (open_loop_ && !active_.empty() && cursor_.round < spec_.per_client)
+    return std::clamp<Nanos>(schedule_.at(cursor_) - now, 0, kIdleTimeout);
+  return kIdleTimeout;
+}
+
+void Worker::drain_commands() {
+  std::vector<Command> commands;
+  {
+    std::lock_guard lock(mu_);
+    commands.swap(inbox_);
+  }
+  for (Command& c : commands) std::visit([this](auto& cmd) { handle(cmd); }, c);
+}
+
+void Worker::publish() {
+  const StepTally& t = ledger_.tally();
+  progress_.connected.store(connected_, std::memory_order_relaxed);
+  progress_.settled.store(settled_, std::memory_order_relaxed);
+  progress_.sent.store(t.sent, std::memory_order_relaxed);
+  progress_.expected.store(t.expected - std::min(t.expected, t.rejected_deliveries), std::memory_order_relaxed);
+  progress_.received.store(t.received, std::memory_order_relaxed);
+  progress_.sent_total.store(run_sent_, std::memory_order_relaxed);
+  progress_.received_total.store(run_received_, std::memory_order_relaxed);
+  // Release: a controller that sees the step done also sees its final `expected`.
+  if (traffic_active_ && remaining_ == 0) progress_.sending_done_step.store(spec_.step, std::memory_order_release);
+}
+
+// ---------------------------------------------------------------- commands
+
+void Worker::handle(ConnectCommand& cmd) {
+  for (uint32_t number : cmd.clients) {
+    const uint32_t slot = uint32_t(clients_.size());
+    Client& c = clients_.emplace_back();
+    c.number = number;
+    c.room = config_.plan.room_of(number);
+    c.key = key_for(slot);
+    connect_queue_.push_back(slot);
+  }
+}
+
+void Worker::handle(TrafficCommand& cmd) {
+  spec_ = std::move(cmd.spec);
+  traffic_active_ = true;
+  open_loop_ = spec_.rate > 0;
+  active_.clear();
+  remaining_ = 0;
+  const std::string& text = spec_.text.empty() ? config_.filler : spec_.text;
+  for (uint32_t slot = 0; slot < clients_.size(); ++slot) {
+    Client& c = clients_[slot];
+    if (c.state != Client::State::joined) continue;
+    c.head = spec_.kind == TrafficSpec::Kind::room_message
+                 ? msg_head(config_.plan.room_name(c.room), text)
+                 : whisper_head(config_.plan.user_name(whisper_target(c)), text);
+    c.planned = spec_.per_client;
+    c.generated = 0;
+    c.unacked = 0;
+    c.schedule_slot = uint32_t(active_.size());
+    active_.push_back(slot);
+    remaining_ += spec_.per_client;
+  }
+  const Nanos now = monotonic_now();
+  if (open_loop_) {
+    const double phase = double(index_) / double(std::max<uint32_t>(config_.threads, 1));
+    schedule_ = OpenLoopSchedule(spec_.origin, spec_.rate, spec_.live_clients, uint32_t(active_.size()), phase);
+    cursor_ = {};
+    advance_schedule(now);
+  } else {
+    for (uint32_t slot : active_) pump(clients_[slot], now);
+  }
+}
+
+void Worker::handle(HarvestCommand& cmd) {
+  Harvest h;
+  h.tally = ledger_.take();
+  h.latency = latency_;
+  h.connect = connect_time_;
+  h.new_clients = new_clients_;
+  h.connect_failures = connect_failures_;
+  latency_.reset();
+  connect_time_.reset();
+  new_clients_ = 0;
+  connect_failures_ = 0;
+  ledger_.begin_step(cmd.next_step);
+  // Echoes of this step that arrive from now on are late: they must not pump.
+  traffic_active_ = false;
+  open_loop_ = false;
+  remaining_ = 0;
+  for (uint32_t slot : active_) {
+    Client& c = clients_[slot];
+    c.planned = c.generated;
+    c.unacked = 0;
+  }
+  active_.clear();
+  publish();
+  cmd.reply->set_value(std::move(h));
+}
+
+void Worker::handle(CloseAllCommand&) { close_all(); }
+
+void Worker::handle(StopCommand&) {
+  close_all();
+  stopping_ = true;
+}
+
+void Worker::close_all() {
+  connect_queue_.clear();
+  for (const ConnectDone& d : connector_.abandon_all()) {
+    clients_[d.slot].state = Client::State::closed;
+    ++settled_;
+  }
+  for (Client& c : clients_) {
+    if (c.state == Client::State::queued) {
+      c.state = Client::State::closed;
+      ++settled_;
+    }
+    if (c.alive()) close_client(c);
+  }
+  greeting_.clear();
+  publish();
+}
+
+// ---------------------------------------------------------------- connecting
+
+void Worker::start_connects(Nanos now) {
+  while (!connect_queue_.empty() && connector_.has_room()) {
+    const uint32_t slot = connect_queue_.front();
+    connect_queue_.pop_front();
+    Client& c = clients_[slot];
+    c.state = Client::State::connecting;
+    c.started = now;
+    connector_.start(slot, c.number, now);
+  }
+}
+
+void Worker::finish_connects(Nanos now) {
+  for (ConnectDone& d : connector_.poll_done(now)) {
+    Client& c = clients_[d.slot];
+    if (d.fd < 0) {
+      fail_connect(c, d.error);
+      continue;
+    }
+    c.fd = d.fd;
+    c.state = Client::State::greeting;
+    c.in_reactor = true;
+    reactor_->start_recv(c.key, c.fd);
+    // hello and join go together: chatd handles a connection's requests in order
+    // (and carries the join along when the hello moves the connection to its home shard).
+    append_hello(c.pending, config_.plan.user_name(c.number));
+    append_join(c.pending, config_.plan.room_name(c.room));
+    mark_dirty(c);
+    greeting_.push_back(d.slot);
+  }
+}
+
+void Worker::expire_greetings(Nanos now) {
+  std::size_t keep = 0;
+  for (uint32_t slot : greeting_) {
+    Client& c = clients_[slot];
+    if (c.state != Client::State::greeting) continue;
+    if (now - c.started > config_.connect_timeout) {
+      fail_connect(c, "join_timeout");
+      continue;
+    }
+    greeting_[keep++] = slot;
+  }
+  greeting_.resize(keep);
+}
+
+void Worker::fail_connect(Client& c, const std::string& code) {
+  ledger_.on_error(code);
+  ++connect_failures_;
+  ++settled_;
+  close_client(c);
+}
+
+// ---------------------------------------------------------------- traffic
+
+uint32_t Worker::whisper_target(const Client& c) const {
+  return spec_.spawned_clients == 0 ? c.number : (c.number + 1) % spec_.spawned_clients;
+}
+
+void Worker::pump(Client& c, Nanos now) {
+  if (!traffic_active_ || c.state != Client::State::joined) return;
+  if (open_loop_) {
+    const uint64_t due = std::min<uint64_t>(schedule_.due(c.schedule_slot, now), c.planned);
+    while (c.generated < due && c.pending.size() < kMaxPendingBytes)
+      emit(c, schedule_.intended(c.schedule_slot, c.generated), now);
+  } else {
+    while (c.generated < c.planned && c.unacked < config_.window) emit(c, now, now);
+  }
+}
+
+void Worker::emit(Client& c, Nanos ts, Nanos now) {
+  append_tagged(c.pending, c.head, MessageId{spec_.step, c.number, c.generated}, ts);
+  ++c.generated;
+  ++c.unacked;
+  --remaining_;
+  ++run_sent_;
+  const uint64_t receivers = spec_.kind == TrafficSpec::Kind::whisper ? 1 : census_.members(c.room);
+  ledger_.on_send(receivers, now);
+  mark_dirty(c);
+}
+
+void Worker::advance_schedule(Nanos now) {
+  if (active_.empty()) return;
+  while (cursor_.round < spec_.per_client && schedule_.at(cursor_) <= now) {
+    pump(clients_[active_[cursor_.slot]], now);
+    cursor_ = schedule_.next(cursor_);
+  }
+}
+
+void Worker::acknowledge(Client& c, Nanos now) {
+  if (c.unacked == 0) return;
+  --c.unacked;
+  if (!open_loop_) pump(c, now);
+}
+
+// ---------------------------------------------------------------- connections
+
+Client* Worker::client_for(reactor::ConnKey key) {
+  const uint32_t slot = reactor::conn_index(key);
+  if (slot >= clients_.size() || clients_[slot].key != key) return nullptr;
+  return &clients_[slot];
+}
+
+void Worker::mark_dirty(Client& c) {
+  if (c.dirty) return;
+  c.dirty = true;
+  dirty_.push_back(reactor::conn_index(c.key));
+}
+
+void Worker::flush_sends() {
+  for (uint32_t slot : dirty_) {
+    Client& c = clients_[slot];
+    c.dirty = false;
+    if (!c.alive() || c.sending || c.pending.empty()) continue;
+    c.in_flight.swap(c.pending);
+    c.pending.clear();
+    c.in_flight_done = 0;
+    send_in_flight(c);
+  }
+  dirty_.clear();
+}
+
+void Worker::send_in_flight(Client& c) {
+  c.sending = true;
+  iovec iov{c.in_flight.data() + c.in_flight_done, c.in_flight.size() - c.in_flight_done};
+  reactor_->send(c.key, c.fd, std::span<const iovec>(&iov, 1));
+}
+
+void Worker::on_send_done(reactor::ConnKey key, int result) {
+  Client* c = client_for(key);
+  if (c == nullptr) return;
+  if (!c->alive()) {  // closed while the kernel still read the buffer: free it now
+    c->sending = false;
+    std::string().swap(c->in_flight);
+    return;
+  }
+  if (result < 0) {
+    c->sending = false;
+    ledger_.on_error(result == -EPIPE || result == -ECONNRESET ? "send_reset" : "send_failed");
+    close_client(*c);
+    return;
+  }
+  c->in_flight_done += std::size_t(result);
+  if (c->in_flight_done < c->in_flight.size()) return send_in_flight(*c);  // partial, or epoll's "writable again"
+  c->sending = false;
+  c->in_flight.clear();
+  // Open loop: a client held back by its pending bound owes messages now.
+  if (open_loop_) pump(*c, monotonic_now());
+  if (!c->pending.empty()) mark_dirty(*c);
+}
+
+void Worker::close_client(Client& c) {
+  if (c.state == Client::State::joined) {
+    census_.leave(c.room);
+    --connected_;
+  }
+  if (traffic_active_ && c.generated < c.planned) {
+    remaining_ -= c.planned - c.generated;
+    c.planned = c.generated;
+  }
+  if (c.fd >= 0) {
+    // Once the reactor has seen an fd, only the reactor may close it: it keeps
+    // per-fd state that must not outlive the fd number.
+    if (c.in_reactor)
+      reactor_->close(c.key, c.fd);
+    else
+      ::close(c.fd);
+  }
+  c.fd = -1;
+  c.in_reactor = false;
+  c.state = Client::State::closed;
+  std::string().swap(c.pending);
+  std::string().swap(c.head);
+  if (!c.sending) std::string().swap(c.in_flight);
+}
+
+void Worker::on_recv_end(reactor::ConnKey key, int) {
+  Client* c = client_for(key);
+  if (c == nullptr || !c->alive()) return;
+  if (c->state == Client::State::greeting) return fail_connect(*c, "closed_during_join");
+  ledger_.on_closed_by_server();
+  close_client(*c);
+}
+
+}  // namespace chatd::loadgen

@@ -1,0 +1,97 @@
+// What the controller and the worker threads say to each other. Commands go in
+// through a locked queue plus an eventfd wakeup (the control plane: a few per
+// step); progress comes back through relaxed atomics each worker publishes once
+// per loop turn; a step's full figures come back once, through a promise.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <atomic>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/cache_line.h"
+#include "common/clock.h"
+#include "loadgen/plan/room_plan.h"
+#include "loadgen/stats/delivery_ledger.h"
+#include "metrics/hdr_histogram.h"
+#include "reactor/reactor.h"
+
+namespace chatd::loadgen {
+
+struct EngineConfig {
+  sockaddr_in server{};
+  std::vector<uint32_t> source_ips;  // host byte order; empty: the kernel picks
+  reactor::Backend backend = reactor::Backend::epoll;
+  uint32_t threads = 1;
+  Nanos connect_timeout = 5 * kSeconds;
+  uint32_t window = 16;
+  uint32_t max_connects_in_flight = 256;  // per worker
+  RoomPlan plan{"run", 1, 1};
+  std::string filler;  // message text unless a step names its own
+};
+
+struct TrafficSpec {
+  enum class Kind : uint8_t { room_message, whisper };
+  Kind kind = Kind::room_message;
+  uint32_t step = 0;
+  uint32_t per_client = 0;
+  std::string text;  // empty: the filler
+  double rate = 0;   // total msgs/s; 0: closed loop
+  Nanos origin = 0;  // open loop: when the schedule starts
+  uint64_t live_clients = 0;   // over all workers: open-loop spacing
+  uint32_t spawned_clients = 0;  // whisper targets are numbered below this
+};
+
+struct Harvest {
+  StepTally tally;
+  metrics::HdrHistogram latency{1, 60'000'000, 3};  // µs
+  metrics::HdrHistogram connect{1, 60'000'000, 3};  // µs
+  uint32_t new_clients = 0;
+  uint32_t connect_failures = 0;
+};
+
+struct ConnectCommand {
+  std::vector<uint32_t> clients;  // global numbers, ascending
+};
+struct TrafficCommand {
+  TrafficSpec spec;
+};
+struct HarvestCommand {
+  uint32_t next_step;
+  std::shared_ptr<std::promise<Harvest>> reply;
+};
+struct CloseAllCommand {};
+struct StopCommand {};
+using Command = std::variant<ConnectCommand, TrafficCommand, HarvestCommand, CloseAllCommand, StopCommand>;
+
+// Published by a worker once per turn, read by the controller.
+struct alignas(kCacheLine) WorkerProgress {
+  std::atomic<uint32_t> connected{0};  // joined and still open
+  std::atomic<uint64_t> settled{0};    // connect attempts over: joined or failed (ever)
+  std::atomic<uint64_t> sent{0};       // this step
+  std::atomic<uint64_t> expected{0};   // this step, less the rejected messages' deliveries
+  std::atomic<uint64_t> received{0};   // this step
+  std::atomic<uint32_t> sending_done_step{0};  // every message of this step is written
+  std::atomic<uint64_t> sent_total{0};      // whole run, for live metrics
+  std::atomic<uint64_t> received_total{0};
+};
+
+// Members per room, as loadgen placed them: joined and still connected. Read at
+// every send to count the deliveries that message is owed.
+class RoomCensus {
+ public:
+  explicit RoomCensus(uint32_t rooms) : members_(rooms) {}
+  void join(uint32_t room) { members_[room].fetch_add(1, std::memory_order_relaxed); }
+  void leave(uint32_t room) { members_[room].fetch_sub(1, std::memory_order_relaxed); }
+  uint32_t members(uint32_t room) const { return members_[room].load(std::memory_order_relaxed); }
+
+ private:
+  std::vector<std::atomic<uint32_t>> members_;
+};
+
+}  // namespace chatd::loadgen

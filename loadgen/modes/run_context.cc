@@ -1,0 +1,253 @@
+#include "loadgen/modes/run_context.h"
+
+#include <arpa/inet.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "loadgen/modes/live_metrics.h"
+#include "loadgen/plan/room_plan.h"
+#include "loadgen/results/results_dir.h"
+#include "loadgen/results/system_info.h"
+#include "loadgen/results/text_report.h"
+#include "loadgen/wire/requests.h"
+
+namespace chatd::loadgen {
+namespace {
+
+constexpr uint64_t kFdReserve = 64;  // results files, scrapes, eventfds, rings
+constexpr Nanos kScrapeTimeout = 2 * kSeconds;
+
+uint32_t usable_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+sockaddr_in server_address(const Options& o) {
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(o.port);
+  inet_pton(AF_INET, o.host.c_str(), &sa.sin_addr);
+  return sa;
+}
+
+Result<reactor::Backend> pick_backend(const Options& o, Console& console) {
+  if (o.backend == "epoll") return reactor::Backend::epoll;
+  auto probe = reactor::probe_uring();
+  if (probe) return reactor::Backend::uring;
+  if (o.backend == "uring") return Error{"--backend uring: " + probe.error().message};
+  console.warn("io_uring unavailable (" + probe.error().message + "); using epoll");
+  return reactor::Backend::epoll;
+}
+
+void scrape_server(RunContext& ctx, StepReport& step) {
+  if (!ctx.metrics_url) return;
+  auto body = http_get(*ctx.metrics_url, kScrapeTimeout);
+  if (!body) {
+    if (!ctx.metrics_warned) {
+      ctx.console.warn("--metrics-url: " + body.error().message + "; server RSS and CPU are recorded as null");
+      ctx.report.warnings.push_back("metrics scrape failed: " + body.error().message);
+      ctx.metrics_warned = true;
+    }
+    return;
+  }
+  ServerSample sample = parse_server_sample(*body);
+  step.server_rss_bytes = sample.rss_bytes;
+  step.server_cpu_seconds = sample.cpu_seconds;
+  if (sample.version) ctx.report.info.server.version = sample.version;
+  if (sample.backend) ctx.report.info.server.backend = sample.backend;
+}
+
+}  // namespace
+
+RunContext::RunContext(const Options& o, const std::atomic<bool>& stop)
+    : options(o), console(o.progress), interrupted(stop) {}
+RunContext::~RunContext() = default;
+
+uint64_t raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit want{lim.rlim_max, lim.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
+  }
+  return lim.rlim_cur;
+}
+
+Result<void> check_reachable(const Options& o) {
+  const sockaddr_in sa = server_address(o);
+  const Nanos deadline = monotonic_now() + o.connect_timeout;
+  const std::string where = o.host + ":" + std::to_string(o.port);
+  int last_error = 0;
+  while (monotonic_now() < deadline) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return system_error("socket", errno);
+    // A blocking connect bounded by SO_SNDTIMEO: what is left of --connect-timeout.
+    const Nanos left = std::max<Nanos>(deadline - monotonic_now(), kMillis);
+    timeval tv{time_t(left / kSeconds), suseconds_t((left % kSeconds) / 1000)};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    last_error = rc == 0 ? 0 : errno;
+    ::close(fd);
+    if (rc == 0) return {};
+    if (last_error != ECONNREFUSED && last_error != EINTR) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a server still starting up
+  }
+  if (last_error == EINPROGRESS || last_error == EAGAIN || last_error == 0) last_error = ETIMEDOUT;
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", double(o.connect_timeout) / 1e9);
+  return Error{"cannot connect to chatd at " + where + ": " + std::strerror(last_error) + " (tried for " + secs +
+               " s; is chatd running there? see --host, --port, --connect-timeout)"};
+}
+
+Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const std::string& mode,
+                                                uint64_t planned_clients, uint32_t rooms,
+                                                const std::atomic<bool>& interrupted,
+                                                const std::string& command_line) {
+  auto ctx = std::make_unique<RunContext>(options, interrupted);
+  RunInfo& info = ctx->report.info;
+  const int64_t started_ms = unix_millis();
+
+  info.fd_limit = raise_fd_limit();
+  const uint64_t budget = info.fd_limit > kFdReserve ? info.fd_limit - kFdReserve : 0;
+  if (planned_clients > budget) {
+    const std::string msg = "open-file limit capped at " + std::to_string(info.fd_limit) +
+                            " (the hard limit): at most about " + std::to_string(budget) +
+                            " clients per loadgen process, this run plans " + std::to_string(planned_clients) +
+                            "; raise the hard limit or run several loadgen processes";
+    ctx->console.warn(msg);
+    ctx->report.warnings.push_back(msg);
+  }
+
+  auto backend = pick_backend(options, ctx->console);
+  if (!backend) return backend.error();
+  if (!options.metrics_url.empty()) {
+    auto url = parse_http_url(options.metrics_url);
+    if (!url) return Error{"--metrics-url: " + url.error().message};
+    ctx->metrics_url = *url;
+  }
+
+  const std::string run = make_run_token(options.seed, uint64_t(wall_clock_micros()) ^ uint64_t(getpid()) << 40);
+  EngineConfig config;
+  config.server = server_address(options);
+  config.source_ips = options.source_ips;
+  config.backend = *backend;
+  config.threads = options.threads ? options.threads : usable_cpus();
+  config.connect_timeout = options.connect_timeout;
+  config.window = options.window;
+  config.plan = RoomPlan(run, rooms, options.seed);
+  config.filler = filler_text(options.size, options.seed);
+  auto engine = Engine::start(std::move(config));
+  if (!engine) return engine.error();
+  ctx->engine = std::move(*engine);
+
+  ctx->out_dir = options.out_dir.empty() ? default_out_dir(mode, started_ms / 1000) : options.out_dir;
+  if (auto r = make_dirs(ctx->out_dir); !r) return r.error();
+
+  info.command_line = command_line;
+  info.loadgen_version = kLoadgenVersion;
+  info.mode = mode;
+  info.run_token = run;
+  info.out_dir = ctx->out_dir;
+  info.started_utc = utc_iso8601(started_ms);
+  info.reactor_backend = ctx->engine->backend_name();
+  info.threads = ctx->engine->threads();
+  info.ramp = options.ramp;
+  info.msgs = options.msgs;
+  info.steps = options.effective_steps();
+  info.max_clients = options.max_clients;
+  info.rooms = rooms;
+  info.size = options.size;
+  info.window = options.window;
+  info.seed = options.seed;
+  info.rate = options.rate;
+  info.step_timeout_s = double(options.step_timeout) / 1e9;
+  if (options.slo_p99) info.slo_p99_ms = double(*options.slo_p99) / 1e6;
+  info.metrics_url = options.metrics_url;
+  info.machine = read_machine_info();
+
+  if (options.metrics_port) {
+    auto live = LiveMetricsServer::start(*options.metrics_port, *ctx);
+    if (!live) return Error{"--metrics-port: " + live.error().message};
+    ctx->live_metrics = std::move(*live);
+  }
+  return ctx;
+}
+
+std::optional<StepReport> run_step(RunContext& ctx, StepPlan plan) {
+  Engine& engine = *ctx.engine;
+  const uint32_t step = ctx.next_step;
+  StepReport r;
+  r.step = step;
+  const std::string label = "step " + std::to_string(step);
+  if (ctx.live_metrics) ctx.live_metrics->set_step(step);
+
+  if (plan.connect > 0) {
+    const uint64_t settled_before = engine.progress().settled;
+    auto shown = [&](const EngineProgress& p) {
+      ctx.console.progress(label + " connecting", p.settled - settled_before, plan.connect,
+                           std::to_string(p.connected) + " joined");
+    };
+    if (engine.connect(plan.connect, shown, ctx.interrupted).interrupted) return std::nullopt;
+  }
+  r.clients = engine.progress().connected;
+
+  TrafficOutcome traffic;
+  if (plan.traffic) {
+    TrafficSpec spec = *plan.traffic;
+    spec.step = step;
+    auto shown = [&](const EngineProgress& p) {
+      ctx.console.progress(label + " sending", p.received, std::max(p.expected, p.received),
+                           "deliveries, " + std::to_string(p.sent) + " sent");
+    };
+    traffic = engine.run_traffic(spec, plan.timeout, shown, ctx.interrupted);
+    if (traffic.interrupted) return std::nullopt;
+  }
+  ctx.console.clear_progress();
+
+  Harvest h = engine.harvest(step + 1);
+  ++ctx.next_step;
+  r.new_clients = h.new_clients;
+  r.connect_failures = h.connect_failures;
+  r.connect = summarize(h.connect);
+  r.tally = std::move(h.tally);
+  r.timed_out = plan.traffic && !traffic.completed;
+  if (r.tally.first_send != 0) {
+    // A complete step lasted until its last delivery; a timed-out one until we gave up.
+    const Nanos end = traffic.completed ? std::max(r.tally.last_delivery, r.tally.first_send) : traffic.ended;
+    r.traffic_seconds = double(end - r.tally.first_send) / 1e9;
+  }
+  finish_step_report(r, h.latency);
+  scrape_server(ctx, r);
+  r.end_unix_ms = unix_millis();
+  if (auto shards = engine.server_shards()) ctx.report.info.server.shards = shards;
+
+  ctx.console.line(step_line(r));
+  ctx.report.add_step(r, std::move(h.latency));
+  if (ctx.live_metrics) ctx.live_metrics->publish_latency(ctx.report.total_latency);
+  save_results(ctx);
+  return r;
+}
+
+void save_results(RunContext& ctx) {
+  ctx.report.info.finished_utc = utc_iso8601(unix_millis());
+  if (auto w = write_results(ctx.out_dir, ctx.report); !w && !ctx.save_warned) {
+    ctx.console.warn("results not saved: " + w.error().message);
+    ctx.save_warned = true;
+  }
+}
+
+void print_final(RunContext& ctx) {
+  ctx.console.clear_progress();
+  std::string out = steps_table(ctx.report) + run_conclusion(ctx.report) + "results: " + ctx.out_dir + "/\n";
+  std::fputs(out.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace chatd::loadgen

@@ -1,0 +1,78 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "loadgen/plan/room_plan.h"
+#include "loadgen/plan/scenario.h"
+
+namespace chatd::loadgen {
+namespace {
+
+TEST(RoomPlan, DeterministicFromTheSeedAndBalanced) {
+  RoomPlan a("abc", 25, 7), b("abc", 25, 7), c("abc", 25, 8);
+  bool differs = false;
+  for (uint64_t n = 0; n < 1000; ++n) {
+    EXPECT_EQ(a.room_of(n), b.room_of(n));
+    differs |= a.room_of(n) != c.room_of(n);
+  }
+  EXPECT_TRUE(differs) << "another seed should place clients differently";
+  auto sizes = a.room_sizes(1010);
+  ASSERT_EQ(sizes.size(), 25u);
+  for (uint32_t s : sizes) EXPECT_TRUE(s == 40 || s == 41) << s;
+}
+
+TEST(RoomPlan, EveryRoomUsedOncePerRound) {
+  RoomPlan p("x", 10, 3);
+  std::set<uint32_t> rooms;
+  for (uint64_t n = 0; n < 10; ++n) rooms.insert(p.room_of(n));
+  EXPECT_EQ(rooms.size(), 10u);
+}
+
+TEST(RoomPlan, NamesFollowTheProtocolRules) {
+  RoomPlan p("k3x9qa", 25, 1);
+  EXPECT_EQ(p.user_name(12), "lg-k3x9qa-12");
+  EXPECT_EQ(p.room_name(3), "lg-k3x9qa-r3");
+  EXPECT_LE(p.user_name(9'999'999).size(), 32u);
+  EXPECT_EQ(make_run_token(1, 2), make_run_token(1, 2));
+  EXPECT_NE(make_run_token(1, 2), make_run_token(1, 3));
+  EXPECT_EQ(make_run_token(1, 2).size(), 6u);
+}
+
+TEST(Scenario, TablesMatchTheIssue) {
+  const Scenario* basic = find_scenario("basic");
+  ASSERT_NE(basic, nullptr);
+  EXPECT_EQ(basic->users, 1000u);
+  EXPECT_EQ(basic->rooms, 25u);
+  EXPECT_EQ(basic->duration, 180 * kSeconds);
+  EXPECT_DOUBLE_EQ(basic->offered_rate(), 5000);
+  const Scenario* extreme = find_scenario("extreme");
+  ASSERT_NE(extreme, nullptr);
+  EXPECT_EQ(extreme->users, 10000u);
+  EXPECT_EQ(extreme->rooms, 35u);
+  EXPECT_EQ(extreme->duration, 600 * kSeconds);
+  EXPECT_DOUBLE_EQ(extreme->offered_rate(), 50000);
+  EXPECT_EQ(find_scenario("medium"), nullptr);
+
+  ASSERT_EQ(tiers().size(), 4u);
+  EXPECT_EQ(tiers()[0].name, "Bronze");
+  EXPECT_EQ(tiers()[0].min_rate, 1000);
+  EXPECT_EQ(tiers()[0].max_p95, 100 * kMillis);
+  EXPECT_EQ(tiers()[3].name, "Platinum");
+  EXPECT_EQ(tiers()[3].min_rate, 50000);
+  EXPECT_EQ(tiers()[3].max_p95, 10 * kMillis);
+}
+
+TEST(Scenario, VerdictTakesTheBestTierBothFiguresMeet) {
+  EXPECT_EQ(verdict(60000, 5 * kMillis, 100, 0)->name, "Platinum");
+  EXPECT_EQ(verdict(60000, 15 * kMillis, 100, 0)->name, "Gold");
+  EXPECT_EQ(verdict(4999, 1 * kMillis, 100, 0)->name, "Silver");  // within the 0.5% allowance
+  EXPECT_EQ(verdict(4900, 1 * kMillis, 100, 0)->name, "Bronze");
+  EXPECT_EQ(verdict(5000, 80 * kMillis, 100, 0)->name, "Bronze");
+  EXPECT_FALSE(verdict(900, 1 * kMillis, 100, 0));
+  EXPECT_FALSE(verdict(60000, 150 * kMillis, 100, 0));
+  EXPECT_FALSE(verdict(60000, 1 * kMillis, 1000, 2)) << "more than 0.1% lost";
+  EXPECT_TRUE(verdict(60000, 1 * kMillis, 1000, 1));
+}
+
+}  // namespace
+}  // namespace chatd::loadgen

@@ -1,0 +1,38 @@
+// Who is called what and sits in which room: a pure function of the run's name,
+// --rooms and --seed, so every thread (and a re-run with the same seed) agrees.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace chatd::loadgen {
+
+class RoomPlan {
+ public:
+  // `run` is a short token that keeps concurrent runs' names and rooms apart.
+  RoomPlan(std::string run, uint32_t rooms, uint64_t seed);
+
+  // Clients are dealt over a seeded permutation of the rooms, so rooms stay
+  // within one member of each other in size whatever the client count.
+  uint32_t room_of(uint64_t client) const { return order_[client % order_.size()]; }
+  uint32_t rooms() const { return uint32_t(order_.size()); }
+  std::string room_name(uint32_t room) const;
+  std::string user_name(uint64_t client) const;  // "lg-<run>-<n>"
+  const std::string& run() const { return run_; }
+
+  // Members of each room once clients [0, clients) have joined.
+  std::vector<uint32_t> room_sizes(uint64_t clients) const;
+
+ private:
+  std::string run_;
+  std::vector<uint32_t> order_;
+};
+
+// splitmix64: the one PRNG step loadgen uses, so seeds mean the same everywhere.
+uint64_t splitmix64(uint64_t& state);
+
+// A run token of 6 base-36 characters from the seed and a per-run nonce (time, pid).
+std::string make_run_token(uint64_t seed, uint64_t nonce);
+
+}  // namespace chatd::loadgen

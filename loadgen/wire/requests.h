@@ -1,0 +1,42 @@
+// Client → server lines in chatd's JSON mode (PROTOCOL.md), and the `id` every
+// loadgen message carries. Bytes out, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+
+namespace chatd::loadgen {
+
+// Every message names the step it belongs to, the global number of its sender and
+// its number within that sender's step, as "<step>.<sender>.<n>". The step lets a
+// receiver tell a late delivery from a current one; the sender lets a client
+// recognise its own echo (the closed loop's acknowledgement).
+struct MessageId {
+  uint32_t step = 0;
+  uint32_t sender = 0;
+  uint32_t n = 0;
+  bool operator==(const MessageId&) const = default;
+};
+
+void append_message_id(std::string& out, MessageId id);
+std::optional<MessageId> parse_message_id(std::string_view text);
+
+void append_hello(std::string& out, std::string_view user);
+void append_join(std::string& out, std::string_view room);
+void append_bye(std::string& out);
+
+// A message line is the same bytes for every message of a client but for the id
+// and ts, so the constant head is built once per client and step.
+std::string msg_head(std::string_view room, std::string_view text);         // {"op":"msg",...,"id":"
+std::string whisper_head(std::string_view to, std::string_view text);       // {"op":"whisper",...,"id":"
+// Appends head + id + "\",\"ts\":" + ts + "}\n".
+void append_tagged(std::string& out, std::string_view head, MessageId id, Nanos ts);
+
+// Deterministic printable filler of `size` bytes for message texts.
+std::string filler_text(uint32_t size, uint64_t seed);
+
+}  // namespace chatd::loadgen
