@@ -19,6 +19,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/fd_limit.h"
 #include "common/log.h"
 #include "metrics/chatd_collector.h"
 #include "metrics/process_stats.h"
@@ -45,17 +46,6 @@ std::vector<int> allowed_cpus() {
   }
   if (cpus.empty()) cpus.push_back(0);
   return cpus;
-}
-
-// Raises the soft fd limit to the hard one; returns the limit in force.
-rlim_t raise_fd_limit() {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
-  if (lim.rlim_cur < lim.rlim_max) {
-    rlimit want{lim.rlim_max, lim.rlim_max};
-    if (setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
-  }
-  return lim.rlim_cur;
 }
 
 const char* backend_name(reactor::Backend b) {
@@ -140,7 +130,7 @@ int main(int argc, char** argv) {
 
   const std::vector<int> cpus = allowed_cpus();
   shared.shards = config.shards ? config.shards : uint32_t(cpus.size());
-  const rlim_t fd_limit = raise_fd_limit();
+  const uint64_t fd_limit = raise_fd_limit();
   const uint32_t fd_budget = fd_limit > kFdReserve ? uint32_t(fd_limit - kFdReserve) : 1;
   shared.max_conns = config.max_conns ? config.max_conns : fd_budget;
   if (config.max_conns > fd_budget)

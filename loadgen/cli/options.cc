@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 
+#include "common/cli_flag.h"
 #include "config/config.h"  // parse_duration: one duration syntax for chatd and loadgen
 
 namespace chatd::loadgen {
@@ -206,20 +207,11 @@ Result<CliParse> parse_options(const std::vector<std::string>& args) {
       o.progress = false;
       continue;
     }
-    std::string value;
-    bool inline_value = false;
-    if (auto eq = flag.find('='); eq != std::string::npos && flag.rfind("--", 0) == 0) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-      inline_value = true;
-    }
-    auto it = value_flags().find(flag);
+    auto it = value_flags().find(flag.substr(0, flag.find('=')));
     if (it == value_flags().end()) return Error{"unknown flag '" + args[i] + "' (see --help)"};
-    if (!inline_value) {
-      if (i + 1 >= args.size()) return Error{flag + " needs a value"};
-      value = args[++i];
-    }
-    if (auto r = it->second(o, value); !r) return Error{flag + ": " + r.error().message};
+    auto taken = take_flag_value(args, &i);
+    if (!taken) return taken.error();
+    if (auto r = it->second(o, taken->value); !r) return Error{taken->flag + ": " + r.error().message};
   }
   if (!o.scenario.empty() && o.mode == Mode::ramp) o.mode = Mode::scenario;
   if (auto r = check_combination(o, saw_interactive); !r) return r.error();

@@ -70,16 +70,6 @@ RunContext::RunContext(const Options& o, const std::atomic<bool>& stop)
     : options(o), console(o.progress), interrupted(stop) {}
 RunContext::~RunContext() = default;
 
-uint64_t raise_fd_limit() {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
-  if (lim.rlim_cur < lim.rlim_max) {
-    rlimit want{lim.rlim_max, lim.rlim_max};
-    if (setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
-  }
-  return lim.rlim_cur;
-}
-
 Result<void> check_reachable(const Options& o) {
   const sockaddr_in sa = server_address(o);
   const Nanos deadline = monotonic_now() + o.connect_timeout;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "common/fd_limit.h"
 #include "common/result.h"
 #include "loadgen/cli/options.h"
 #include "loadgen/engine/engine.h"
@@ -42,8 +43,6 @@ struct RunContext {
 // answer to "is chatd there at all" before any client is spawned.
 Result<void> check_reachable(const Options& options);
 
-// Raises RLIMIT_NOFILE to its hard limit; returns the limit in force.
-uint64_t raise_fd_limit();
 
 // Starts the engine and fills the run's description. `mode` names the results
 // folder; `planned_clients` (0: unknown) is checked against the fd limit.

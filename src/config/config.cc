@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "common/cli_flag.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -131,20 +133,12 @@ Result<CliParse> parse_cli(const std::vector<std::string>& args) {
       out.action = CliAction::version;
       return out;
     }
-    std::string value;
-    bool inline_value = false;
-    if (auto eq = flag.find('='); eq != std::string::npos && flag.rfind("--", 0) == 0) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-      inline_value = true;
-    }
-    auto it = setters().find(flag);
+    auto it = setters().find(flag.substr(0, flag.find('=')));
     if (it == setters().end()) return Error{"unknown option '" + flag + "' (see --help)"};
-    if (!inline_value) {
-      if (i + 1 >= args.size()) return Error{"option " + flag + " needs a value"};
-      value = args[++i];
-    }
-    if (auto r = it->second(out.config, value); !r) return Error{"option " + flag + ": " + r.error().message};
+    auto taken = take_flag_value(args, &i);
+    if (!taken) return taken.error();
+    if (auto r = it->second(out.config, taken->value); !r)
+      return Error{"option " + taken->flag + ": " + r.error().message};
   }
   return out;
 }
