@@ -446,6 +446,21 @@ TEST_P(JsonErrors, FrameTooLargeErrorSurvivesAClientThatKeepsSending) {
   check_error_shape(e, "frame_too_large", "");
 }
 
+TEST_P(JsonErrors, FrameTooLargeEndsTheSessionAndTheUserLeavesItsRooms) {
+  std::string room = uniq("room");
+  std::string bn = uniq("big");
+  Client a = login(port(), uniq("a")), big = login(port(), bn);
+  join(a, room);
+  join(big, room);
+  a.expect_event("user_joined");
+  big.send_line(ping_of_size(65537));
+  expect_frame_too_large_then_close(big);
+  Json ul = a.expect_event("user_left");
+  EXPECT_EQ(ul.str("user"), bn);
+  EXPECT_EQ(ul.str("room"), room);
+  Client again = login_retry(port(), bn);
+}
+
 TEST_P(JsonErrors, FrameTooLargeAsTheFirstFrame) {
   Client c = Client::connect(port());
   c.send_line(ping_of_size(65537));

@@ -56,8 +56,10 @@ TEST_P(SlowConsumer, StalledReaderIsCutOffWhileOthersGetEverything) {
   // Normal readers (the sender reads its own echoes too) report progress; the
   // sender keeps at most kWindow messages ahead of the slowest of them, so
   // their queues stay far below the bound whatever the scheduling: any gap
-  // they see is the server's fault.
-  constexpr int kWindow = 16;
+  // they see is the server's fault. (4 x 4 KB = a quarter of the 64 KiB bound;
+  // 16 messages would be the whole bound, and a reader that far behind is, by
+  // the contract's own rule, not keeping up.)
+  constexpr int kWindow = 4;
   std::atomic<bool> stop{false};
   std::atomic<int> sent{0};
   std::atomic<int> progress[3] = {0, 0, 0};
@@ -141,7 +143,29 @@ TEST_P(SlowConsumer, StalledReaderIsCutOffWhileOthersGetEverything) {
   const int total = sent;
   std::vector<int64_t> all;
   for (int i = 1; i <= total; ++i) all.push_back(i);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(seqs[i], all) << rs[i]->label() << " missed messages";
+  for (int i = 0; i < 3; ++i) {
+    if (seqs[i] == all) continue;
+    size_t at = 0;
+    while (at < seqs[i].size() && seqs[i][at] == all[at]) ++at;
+    std::string stored = "?";
+    try {  // Was the missing seq assigned and stored, or skipped?
+      sender.send(op("history").s("room", room).i("since", all[at] - 1).i("limit", 1));
+      Json h = sender.expect_reply("history");
+      stored = h.arr("msgs").empty()
+                   ? "nothing"
+                   : "a msg with seq " + std::to_string(h.arr("msgs")[0].i64("seq")) +
+                         " and text of " + std::to_string(h.arr("msgs")[0].str("text").size()) +
+                         " bytes";
+    } catch (const std::exception& e) {
+      stored = e.what();
+    }
+    ADD_FAILURE() << rs[i]->label() << " got " << seqs[i].size() << " of " << total
+                  << " messages; first difference at index " << at << ": got seq "
+                  << (at < seqs[i].size() ? std::to_string(seqs[i][at]) : "(none)")
+                  << ", expected " << all[at] << " (the stalled reader was cut at "
+                  << left_at[i] << " s; flood sent in " << flood_seconds
+                  << " s); history since " << all[at] - 1 << " holds: " << stored;
+  }
 
   ASSERT_GE(surely_over_at, 0);
   for (int i = 0; i < 3; ++i) {
@@ -161,7 +185,17 @@ TEST_P(SlowConsumer, StalledReaderIsCutOffWhileOthersGetEverything) {
   std::string err;
   auto last = Json::parse(lines.back(), &err);
   ASSERT_TRUE(last) << lines.back();
-  check_error_shape(*last, "slow_consumer", "");
+  std::string seen_by_stalled;
+  for (auto& l : lines) {
+    auto j = Json::parse(l, &err);
+    seen_by_stalled += " " + (j && j->has("seq") ? std::to_string(j->i64("seq"))
+                                                 : (j ? j->str("ev") : std::string("?")));
+  }
+  EXPECT_EQ(last->str("ev"), "error")
+      << "the stalled client's last line before EOF (of " << lines.size() << ", reset: "
+      << stalled.was_reset() << ") is not slow_consumer: " << lines.back().substr(0, 120)
+      << "\nit received (seq or ev):" << seen_by_stalled.substr(0, 600);
+  if (last->str("ev") == "error") check_error_shape(*last, "slow_consumer", "");
   int64_t prev = 0;
   int msgs = 0;
   for (size_t i = 0; i + 1 < lines.size(); ++i) {

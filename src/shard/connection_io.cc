@@ -18,6 +18,7 @@ namespace {
 
 constexpr Nanos kByeGrace = 2 * kSeconds;       // bye / EOF: time to flush the last replies
 constexpr Nanos kLingerMax = 500 * kMillis;     // after shutting the write side, discard input this long
+constexpr Nanos kSlowConsumerGrace = 10 * kSeconds;  // slow_consumer: time to read the error
 constexpr std::string_view kHttpNotYet =
     "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: 46\r\nConnection: close\r\n\r\n"
     "chatd: HTTP and WebSocket are not served yet.\n";
@@ -287,7 +288,9 @@ void Shard::check_slow_consumers() {
     stats_.messages_dropped[int(DropReason::slow_consumer_close)].add(c->out.drop_droppable(c->send_in_flight ? c->send_entries : 0));
     stats_.slow_consumer_disconnects.add();
     send_error(*c, proto::ErrorCode::slow_consumer, "outbound queue stayed over its bound; closing", {}, {});
-    drain_then_close(*c, config_.slow_timeout);
+    // A slow reader needs time to reach its last words; its backlog is gone, so
+    // the wait costs a socket and a small queue, not memory that grows.
+    drain_then_close(*c, std::max(config_.slow_timeout, kSlowConsumerGrace));
     return true;
   });
 }
