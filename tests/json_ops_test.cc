@@ -3,6 +3,8 @@
 //
 // Tests share one server per configuration and stay apart by using unique
 // user and room names; tests that need the exact global state start their own.
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -911,6 +913,36 @@ TEST_P(JsonUsersTruncation, UsersStopsAt1000NamesWithAnExactCount) {
   EXPECT_EQ(u1000.i64("count"), 1000);
   EXPECT_FALSE(truncated(u1000)) << "1000 members is not truncated";
   EXPECT_EQ(names_of(u1000), first1000);
+}
+
+// A client that resets mid-frame, or one that vanishes with a half-sent frame,
+// costs nothing but its own state: its user leaves, its name is free, and the
+// server keeps serving everyone else.
+TEST_P(JsonOps, ResetMidFrameCostsOnlyItsOwnState) {
+  std::string room = uniq("rst"), name = uniq("rst");
+  Client watcher = login(port(), uniq("w"));
+  join(watcher, room);
+  {
+    Client victim = login(port(), name);
+    join(victim, room);
+    watcher.expect_event("user_joined");
+    victim.send_raw(R"({"op":"msg","room":")" + room + R"(","text":"never fini)");
+    linger l{1, 0};  // close with SO_LINGER 0: the kernel sends RST
+    ASSERT_EQ(setsockopt(victim.fd(), SOL_SOCKET, SO_LINGER, &l, sizeof l), 0);
+    victim.close();
+  }
+  Json left = watcher.expect_event("user_left");
+  EXPECT_EQ(left.str("user"), name) << left;
+  Client again = login_retry(port(), name);  // the name is free again
+  {
+    Client half = login(port(), uniq("half"));
+    half.send_raw(std::string(40000, 'x'));  // a large unfinished frame, then gone
+    half.close();
+  }
+  watcher.send(op("msg").s("room", room).s("text", "still here"));
+  Json m = watcher.expect_event("msg");
+  EXPECT_EQ(m.str("text"), "still here");
+  expect_alive(again);
 }
 
 }  // namespace
