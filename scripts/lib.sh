@@ -29,16 +29,23 @@ ensure_packages() {
   return 0
 }
 
-# ensure_build DIR [meson setup options...]: configure once, then compile quietly.
+# ensure_build DIR [meson setup options...] [-- targets...]: configure once, then
+# compile quietly (everything, or only the named ninja targets).
 ensure_build() {
   local dir=$1
   shift
+  local opts=() targets=()
+  while [ $# -gt 0 ]; do
+    if [ "$1" = "--" ]; then shift; targets=("$@"); break; fi
+    opts+=("$1")
+    shift
+  done
   if [ ! -f "$CHATD_ROOT/$dir/build.ninja" ]; then
-    meson setup "$CHATD_ROOT/$dir" "$CHATD_ROOT" "$@" >/dev/null
+    meson setup "$CHATD_ROOT/$dir" "$CHATD_ROOT" "${opts[@]}" >/dev/null
   fi
   local log
   log=$(mktemp)
-  if ! meson compile -C "$CHATD_ROOT/$dir" >"$log" 2>&1; then
+  if ! ninja -C "$CHATD_ROOT/$dir" "${targets[@]}" >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
     return 1
