@@ -158,6 +158,13 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &stop_action, nullptr);
   sigaction(SIGTERM, &stop_action, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Shards block in io_uring_enter/epoll_wait: keep the signals off their threads
+  // (they inherit this mask); main unblocks them once every thread is started.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   // One listening socket per shard on one port; port 0 is resolved by the first.
   std::vector<UniqueFd> listeners;
@@ -214,6 +221,7 @@ int main(int argc, char** argv) {
   if (all_ready) {
     LOG_INFO("chatd ready: port=%u metrics_port=%d backend=%s shards=%u max_conns=%u", port, metrics_port,
              backend_name(shared.backend), shared.shards, shared.max_conns);
+    pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
     const int sig = wait_for_stop_signal();
     LOG_INFO("%s: stopping (draining for up to %.1f s)", strsignal(sig), double(config.drain_timeout) / kSeconds);
     if (!config.latency_dump.empty()) {
