@@ -2,7 +2,9 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -74,10 +76,12 @@ std::vector<std::optional<metrics::ShardSnapshot>> snapshot_shards(xshard::Mesh&
   return out;
 }
 
-// SIGTERM/SIGINT: the handler only writes to an eventfd main() waits on. A handler
-// rather than a blocked mask + sigwait, because library threads (the metrics
-// exposer's) may unblock signals for themselves, and then a blocked-everywhere-else
-// SIGTERM would take its default action there: instant death, no drain.
+// SIGTERM/SIGINT are blocked in every thread (the mask is set before any thread
+// starts) and read by main through a signalfd: no handler runs on a shard thread
+// and none is deferred by a sanitizer's signal interception. A handler stays
+// installed as a fallback for a library thread that unblocks them for itself
+// (else the default action there would kill the process without a drain); it only
+// writes an eventfd that main also watches.
 int g_stop_fd = -1;
 volatile sig_atomic_t g_stop_signal = 0;
 
@@ -87,11 +91,19 @@ void on_stop_signal(int sig) {
   (void)!::write(g_stop_fd, &one, sizeof one);
 }
 
-int wait_for_stop_signal() {
-  uint64_t count;
-  while (::read(g_stop_fd, &count, sizeof count) < 0 && errno == EINTR) {
+int wait_for_stop_signal(int signal_fd) {
+  pollfd fds[2] = {{signal_fd, POLLIN, 0}, {g_stop_fd, POLLIN, 0}};
+  while (true) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return SIGTERM;
+    }
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo info{};
+      if (::read(signal_fd, &info, sizeof info) == sizeof info) return int(info.ssi_signo);
+    }
+    if (fds[1].revents & POLLIN) return g_stop_signal ? int(g_stop_signal) : SIGTERM;
   }
-  return g_stop_signal;
 }
 
 int fail(const std::string& message) {
@@ -158,13 +170,13 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &stop_action, nullptr);
   sigaction(SIGTERM, &stop_action, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  // Shards block in io_uring_enter/epoll_wait: keep the signals off their threads
-  // (they inherit this mask); main unblocks them once every thread is started.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // inherited by every thread
+  const int signal_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC);
+  if (signal_fd < 0) return fail(std::string("signalfd: ") + std::strerror(errno));
 
   // One listening socket per shard on one port; port 0 is resolved by the first.
   std::vector<UniqueFd> listeners;
@@ -221,8 +233,7 @@ int main(int argc, char** argv) {
   if (all_ready) {
     LOG_INFO("chatd ready: port=%u metrics_port=%d backend=%s shards=%u max_conns=%u", port, metrics_port,
              backend_name(shared.backend), shared.shards, shared.max_conns);
-    pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
-    const int sig = wait_for_stop_signal();
+    const int sig = wait_for_stop_signal(signal_fd);
     LOG_INFO("%s: stopping (draining for up to %.1f s)", strsignal(sig), double(config.drain_timeout) / kSeconds);
     if (!config.latency_dump.empty()) {
       std::ofstream(config.latency_dump) << collector->broadcast_latency_hgrm();
