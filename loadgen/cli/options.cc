@@ -102,6 +102,25 @@ Result<void> set_scenario(Options& o, const std::string& v) {
   return {};
 }
 
+Result<void> set_target(Options& o, const std::string& v) {
+  auto t = parse_target(v);
+  if (!t) return t.error();
+  o.target = *t;
+  return {};
+}
+
+// Rooms are "<prefix><k>": within chatd's room-name rule (^[A-Za-z0-9_.-]{1,64}$)
+// for up to 10-digit k, and a valid Redis channel and NATS subject.
+Result<void> set_room_prefix(Options& o, const std::string& v) {
+  constexpr std::size_t kMaxPrefix = 54;
+  if (v.empty() || v.size() > kMaxPrefix ||
+      v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
+    return Error{"'" + v + "' is not a room prefix (1 to " + std::to_string(kMaxPrefix) +
+                 " of A-Z a-z 0-9 _ . -)"};
+  o.room_prefix = v;
+  return {};
+}
+
 Result<void> set_sink_port(Options& o, const std::string& v) {
   auto r = parse_uint(v, 0, 65535);
   if (!r) return r.error();
@@ -118,6 +137,7 @@ const std::map<std::string, Setter>& value_flags() {
          o.host = v;
          return {};
        }},
+      {"--target", set_target},
       {"--port", uint_flag(&Options::port, 1, 65535)},
       {"--source-ips", set_source_ips},
       {"--connect-timeout", duration_flag(&Options::connect_timeout, kMillis)},
@@ -136,6 +156,7 @@ const std::map<std::string, Setter>& value_flags() {
       {"--seed", uint_flag(&Options::seed, 0, UINT64_MAX)},
       {"--rate", set_rate},
       {"--window", uint_flag(&Options::window, 1, 4096)},
+      {"--room-prefix", set_room_prefix},
       {"--step-timeout", duration_flag(&Options::step_timeout, kMillis)},
       {"--slo-p99", optional_duration_flag(&Options::slo_p99)},
       {"--scenario", set_scenario},
@@ -155,6 +176,10 @@ Result<void> check_combination(const Options& o, bool saw_interactive) {
   if (o.mode == Mode::sink && (saw_interactive || !o.scenario.empty()))
     return Error{"--sink-port runs a sink server; it takes no --interactive or --scenario"};
   if (o.duration && o.scenario.empty()) return Error{"--duration only applies to --scenario"};
+  if (o.whisper && saw_interactive)
+    return Error{"--whisper applies to the ramp and scenarios; interactive mode has 'whisper N'"};
+  if (o.mode == Mode::sink && o.target != Target::chatd)
+    return Error{"--sink-port runs a sink that speaks chatd's protocol; it takes no --target"};
   return {};
 }
 
@@ -207,6 +232,10 @@ Result<CliParse> parse_options(const std::vector<std::string>& args) {
       o.progress = false;
       continue;
     }
+    if (flag == "--whisper") {
+      o.whisper = true;
+      continue;
+    }
     auto it = value_flags().find(flag.substr(0, flag.find('=')));
     if (it == value_flags().end()) return Error{"unknown flag '" + args[i] + "' (see --help)"};
     auto taken = take_flag_value(args, &i);
@@ -215,6 +244,7 @@ Result<CliParse> parse_options(const std::vector<std::string>& args) {
   }
   if (!o.scenario.empty() && o.mode == Mode::ramp) o.mode = Mode::scenario;
   if (auto r = check_combination(o, saw_interactive); !r) return r.error();
+  if (o.port == 0) o.port = default_port(o.target);
   return p;
 }
 
@@ -223,14 +253,19 @@ std::string usage() {
        loadgen --interactive [...]             a prompt: spawn, broadcast, whisper, summary
        loadgen --scenario basic|extreme [...]  steady traffic and a tier verdict
        loadgen --sink-port P                   a trivial server, to measure loadgen itself
+The first three load chatd, Redis or NATS alike: --target chatd|redis|nats.
 
 Target:
-  --host ADDR            chatd's IPv4 address (default 127.0.0.1)
-  --port P               chatd's port (default 7000)
+  --target NAME          the server to load: chatd (its JSON mode), redis (RESP3 pub/sub:
+                         SUBSCRIBE/PUBLISH) or nats (SUB/PUB); the same rooms, clients,
+                         payloads and accounting for all three (default chatd)
+  --host ADDR            the server's IPv4 address (default 127.0.0.1)
+  --port P               the server's port (default 7000 chatd, 6379 redis, 4222 nats)
   --source-ips RANGES    bind clients to these local addresses, round robin, e.g.
                          127.0.0.2-127.0.0.50,127.0.1.1 (default: the kernel picks)
-  --connect-timeout DUR  per connect+hello+join; also how long an unreachable server
-                         is retried before exit code 2 (default 5s)
+  --connect-timeout DUR  per client's connect + login + join (subscribe on the peers);
+                         also how long an unreachable server is retried before exit
+                         code 2 (default 5s)
   --threads N            client threads, each with its own reactor (default: all CPUs)
   --backend NAME         loadgen's reactor: auto (io_uring, else epoll), uring, epoll
                          (default auto)
@@ -240,12 +275,19 @@ Ramp (each step connects --ramp clients, then every client sends --msgs messages
   --msgs N               messages per client per step (default 100)
   --steps N              number of steps (default 10 unless --max-clients is given)
   --max-clients N        stop before the step that would pass N clients (default: none)
-  --rooms N              rooms the clients are spread over, evenly (default 25)
+  --rooms N              rooms the clients are spread over, evenly (default 25); on
+                         redis and nats a room is a channel/subject
+  --room-prefix P        name the rooms P0, P1, ... so another client can join one
+                         (default lg-<run>-r0, ...: a fresh name each run)
   --size BYTES           message text length, 1..4096 (default 64)
   --seed N               seeds the room assignment and run names (default 1)
   --rate R               open loop: R messages/s in total, latency from each message's
                          intended send time (default: closed loop)
   --window N             closed loop: unacknowledged messages per client (default 16)
+  --whisper              point to point: each message goes to a random other client
+                         (chosen from --seed), not to the room; on redis and nats every
+                         client subscribes to a channel/subject of its own name
+                         (default: off, messages go to the room)
   --step-timeout DUR     longest wait for a step's deliveries (default 30s)
   --slo-p99 DUR          stop after the first step whose p99 latency exceeds DUR
                          (default: no SLO; a step that loses messages always stops)

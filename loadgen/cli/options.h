@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "loadgen/wire/wire_protocol.h"
 
 namespace chatd::loadgen {
 
@@ -16,9 +17,11 @@ enum class Mode { ramp, interactive, scenario, sink };
 struct Options {
   Mode mode = Mode::ramp;
 
-  // Where chatd is, and how to reach it.
+  // What to load, where it is, and how to reach it.
+  Target target = Target::chatd;
   std::string host = "127.0.0.1";
-  uint16_t port = 7000;
+  uint16_t port = 0;  // after parse_options: the target's default unless --port
+
   std::vector<uint32_t> source_ips;  // host byte order; empty: the kernel picks
   std::string source_ips_text;
   Nanos connect_timeout = 5 * kSeconds;
@@ -35,6 +38,8 @@ struct Options {
   uint64_t seed = 1;
   double rate = 0;  // total msgs/s; 0: closed loop
   uint32_t window = 16;
+  bool whisper = false;     // --whisper: each message to a random other client, not the room
+  std::string room_prefix;  // empty: rooms are lg-<run>-r<k>
   Nanos step_timeout = 30 * kSeconds;
   std::optional<Nanos> slo_p99;
 

@@ -36,6 +36,30 @@ TEST(LoadgenOptions, DefaultsAreTheDocumentedOnes) {
   EXPECT_FALSE(o.metrics_port);
   EXPECT_EQ(o.backend, "auto");
   EXPECT_TRUE(o.out_dir.empty());
+  EXPECT_EQ(o.target, Target::chatd);
+  EXPECT_FALSE(o.whisper);
+  EXPECT_TRUE(o.room_prefix.empty());
+}
+
+TEST(LoadgenOptions, TargetsAndTheirDefaultPorts) {
+  EXPECT_EQ(parse_ok({"--target", "redis"}).target, Target::redis);
+  EXPECT_EQ(parse_ok({"--target", "redis"}).port, 6379);
+  EXPECT_EQ(parse_ok({"--target=nats"}).port, 4222);
+  EXPECT_EQ(parse_ok({"--target", "chatd"}).port, 7000);
+  EXPECT_EQ(parse_ok({"--port", "7100", "--target", "nats"}).port, 7100) << "--port wins whatever the order";
+  EXPECT_NE(parse_error({"--target", "kafka"}).find("chatd, redis or nats"), std::string::npos);
+  EXPECT_NE(parse_error({"--sink-port", "0", "--target", "redis"}).find("--target"), std::string::npos);
+}
+
+TEST(LoadgenOptions, WhisperAndRoomPrefix) {
+  Options o = parse_ok({"--whisper", "--room-prefix", "obs-run_1."});
+  EXPECT_TRUE(o.whisper);
+  EXPECT_EQ(o.room_prefix, "obs-run_1.");
+  EXPECT_TRUE(parse_ok({"--scenario", "basic", "--whisper"}).whisper);
+  EXPECT_NE(parse_error({"--interactive", "--whisper"}).find("--whisper"), std::string::npos);
+  EXPECT_NE(parse_error({"--room-prefix", "a b"}).find("room prefix"), std::string::npos);
+  EXPECT_NE(parse_error({"--room-prefix", "a*"}).find("room prefix"), std::string::npos);
+  EXPECT_NE(parse_error({"--room-prefix", std::string(55, 'r')}).find("room prefix"), std::string::npos);
 }
 
 TEST(LoadgenOptions, EveryValueFlag) {
@@ -127,7 +151,8 @@ TEST(LoadgenOptions, SourceIpRangesAndLists) {
 
 TEST(LoadgenOptions, UsageDocumentsEveryFlagWithItsDefault) {
   const std::string u = usage();
-  for (const char* flag : {"--host", "--port", "--source-ips", "--connect-timeout", "--threads", "--backend",
+  for (const char* flag : {"--target", "--room-prefix", "--whisper", "--host", "--port", "--source-ips",
+                           "--connect-timeout", "--threads", "--backend",
                            "--ramp", "--msgs", "--steps", "--max-clients", "--rooms", "--size", "--seed", "--rate",
                            "--window", "--step-timeout", "--slo-p99", "--scenario", "--duration", "--interactive",
                            "--metrics-url", "--metrics-port", "--out", "--no-progress", "--sink-port", "--help",

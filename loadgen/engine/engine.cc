@@ -23,7 +23,7 @@ Engine::~Engine() {
 Result<std::unique_ptr<Engine>> Engine::start(EngineConfig config) {
   std::unique_ptr<Engine> e(new Engine(std::move(config)));
   for (uint32_t i = 0; i < e->config_.threads; ++i) {
-    e->workers_.push_back(std::make_unique<Worker>(i, e->config_, e->census_, e->server_shards_));
+    e->workers_.push_back(std::make_unique<Worker>(i, e->config_, e->census_, e->server_));
     if (auto r = e->workers_.back()->start(); !r) {
       e->workers_.pop_back();
       return Error{"worker thread " + std::to_string(i) + ": " + r.error().message};
@@ -35,8 +35,27 @@ Result<std::unique_ptr<Engine>> Engine::start(EngineConfig config) {
 const char* Engine::backend_name() const { return config_.backend == reactor::Backend::uring ? "uring" : "epoll"; }
 
 std::optional<int64_t> Engine::server_shards() const {
-  int64_t s = server_shards_.load(std::memory_order_relaxed);
+  int64_t s = server_.shards();
   return s > 0 ? std::optional<int64_t>(s) : std::nullopt;
+}
+
+std::optional<std::string> Engine::server_version() const {
+  std::string v = server_.version();
+  return v.empty() ? std::nullopt : std::optional<std::string>(std::move(v));
+}
+
+void Harvest::merge(Harvest&& o) {
+  tally.merge(o.tally);
+  latency.merge(o.latency);
+  connect.merge(o.connect);
+  new_clients += o.new_clients;
+  connect_failures += o.connect_failures;
+  if (room_messages.empty()) {
+    room_messages = std::move(o.room_messages);
+  } else {
+    for (std::size_t r = 0; r < std::min(room_messages.size(), o.room_messages.size()); ++r)
+      room_messages[r] += o.room_messages[r];
+  }
 }
 
 EngineProgress Engine::progress() const {
@@ -50,6 +69,8 @@ EngineProgress Engine::progress() const {
     p.received += wp.received.load(std::memory_order_relaxed);
     p.sent_total += wp.sent_total.load(std::memory_order_relaxed);
     p.received_total += wp.received_total.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < kErrorCodeSlots; ++i)
+      p.errors_total[i] += wp.errors_total[i].load(std::memory_order_relaxed);
   }
   return p;
 }
@@ -134,14 +155,9 @@ Harvest Engine::harvest(uint32_t next_step) {
     w->post(HarvestCommand{next_step, promise});
   }
   Harvest total;
-  for (auto& f : replies) {
-    Harvest h = f.get();
-    total.tally.merge(h.tally);
-    total.latency.merge(h.latency);
-    total.connect.merge(h.connect);
-    total.new_clients += h.new_clients;
-    total.connect_failures += h.connect_failures;
-  }
+  for (auto& f : replies) total.merge(f.get());
+  total.room_members.resize(config_.plan.rooms());
+  for (uint32_t r = 0; r < config_.plan.rooms(); ++r) total.room_members[r] = census_.members(r);
   return total;
 }
 

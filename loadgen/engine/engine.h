@@ -20,6 +20,7 @@ struct EngineProgress {
   uint64_t settled = 0;  // connect attempts over, since the start
   uint64_t sent = 0, expected = 0, received = 0;  // this step
   uint64_t sent_total = 0, received_total = 0;    // the whole run
+  ErrorCodeCounts errors_total{};                 // server error events, the whole run
 };
 using ProgressFn = std::function<void(const EngineProgress&)>;
 
@@ -58,14 +59,17 @@ class Engine {
   uint32_t spawned() const { return spawned_; }
   uint32_t threads() const { return uint32_t(workers_.size()); }
   const char* backend_name() const;
-  std::optional<int64_t> server_shards() const;
+  std::optional<int64_t> server_shards() const;     // chatd's welcome
+  std::optional<std::string> server_version() const;  // Redis's HELLO, NATS's INFO
+  const RoomPlan& plan() const { return config_.plan; }
+  Target target() const { return config_.target; }
 
  private:
   explicit Engine(EngineConfig config);
 
   EngineConfig config_;
   RoomCensus census_;
-  std::atomic<int64_t> server_shards_{0};
+  ServerFacts server_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint32_t spawned_ = 0;
 };

@@ -27,13 +27,14 @@ constexpr Nanos kStopDrain = 200 * kMillis;
 
 }  // namespace
 
-Worker::Worker(uint32_t index, const EngineConfig& config, RoomCensus& census,
-               std::atomic<int64_t>& server_shards)
+Worker::Worker(uint32_t index, const EngineConfig& config, RoomCensus& census, ServerFacts& server)
     : index_(index),
       config_(config),
       census_(census),
-      server_shards_(server_shards),
-      connector_(config.server, config.source_ips, config.connect_timeout, config.max_connects_in_flight) {
+      server_(server),
+      connector_(config.server, config.source_ips, config.connect_timeout, config.max_connects_in_flight),
+      wire_(make_wire_protocol(config.target, config.wire)),
+      room_sent_(config.plan.rooms(), 0) {
   ledger_.begin_step(1);  // steps count from 1; each harvest moves to the next
 }
 
@@ -130,6 +131,11 @@ void Worker::publish() {
   progress_.received.store(t.received, std::memory_order_relaxed);
   progress_.sent_total.store(run_sent_, std::memory_order_relaxed);
   progress_.received_total.store(run_received_, std::memory_order_relaxed);
+  if (errors_changed_) {
+    for (std::size_t i = 0; i < kErrorCodeSlots; ++i)
+      progress_.errors_total[i].store(run_errors_[i], std::memory_order_relaxed);
+    errors_changed_ = false;
+  }
   // Release: a controller that sees the step done also sees its final `expected`.
   if (traffic_active_ && remaining_ == 0) progress_.sending_done_step.store(spec_.step, std::memory_order_release);
 }
@@ -154,12 +160,16 @@ void Worker::handle(TrafficCommand& cmd) {
   active_.clear();
   remaining_ = 0;
   const std::string& text = spec_.text.empty() ? config_.filler : spec_.text;
+  const MessageKind kind = spec_.message_kind();
+  answers_in_order_ = wire_->answers_in_order(kind);
   for (uint32_t slot = 0; slot < clients_.size(); ++slot) {
     Client& c = clients_[slot];
     if (c.state != Client::State::joined) continue;
-    c.head = spec_.kind == TrafficSpec::Kind::room_message
-                 ? msg_head(config_.plan.room_name(c.room), text)
-                 : whisper_head(config_.plan.user_name(whisper_target(c)), text);
+    c.head = wire_->message_head(kind, config_.plan.room_name(c.room), text);
+    c.whisper_to = spec_.kind == TrafficSpec::Kind::whisper ? config_.plan.user_name(whisper_target(c)) : "";
+    // Answers to earlier steps' messages may still be on their way: they come
+    // first, and must not be taken for this step's.
+    c.stale_answers = c.answers_owed;
     c.planned = spec_.per_client;
     c.generated = 0;
     c.unacked = 0;
@@ -167,6 +177,8 @@ void Worker::handle(TrafficCommand& cmd) {
     active_.push_back(slot);
     remaining_ += spec_.per_client;
   }
+  if (spec_.kind != TrafficSpec::Kind::room_message)
+    whispers_.begin_step(spec_.step, spec_.spawned_clients, spec_.per_client);
   const Nanos now = monotonic_now();
   if (open_loop_) {
     const double phase = double(index_) / double(std::max<uint32_t>(config_.threads, 1));
@@ -185,6 +197,8 @@ void Worker::handle(HarvestCommand& cmd) {
   h.connect = connect_time_;
   h.new_clients = new_clients_;
   h.connect_failures = connect_failures_;
+  h.room_messages = std::move(room_sent_);
+  room_sent_.assign(config_.plan.rooms(), 0);
   latency_.reset();
   connect_time_.reset();
   new_clients_ = 0;
@@ -251,11 +265,12 @@ void Worker::finish_connects(Nanos now) {
     c.fd = d.fd;
     c.state = Client::State::greeting;
     c.in_reactor = true;
+    const std::string user = config_.plan.user_name(c.number);
+    const std::string room = config_.plan.room_name(c.room);
+    const ClientAddress address{user, room};
+    c.session = wire_->new_session(address);
+    wire_->append_greeting(c.pending, address);
     reactor_->start_recv(c.key, c.fd);
-    // hello and join go together: chatd handles a connection's requests in order
-    // (and carries the join along when the hello moves the connection to its home shard).
-    append_hello(c.pending, config_.plan.user_name(c.number));
-    append_join(c.pending, config_.plan.room_name(c.room));
     mark_dirty(c);
     greeting_.push_back(d.slot);
   }
@@ -300,12 +315,28 @@ void Worker::pump(Client& c, Nanos now) {
 }
 
 void Worker::emit(Client& c, Nanos ts, Nanos now) {
-  append_tagged(c.pending, c.head, MessageId{spec_.step, c.number, c.generated}, ts);
+  const MessageId id{spec_.step, c.number, c.generated};
+  std::string_view to;
+  uint64_t receivers = 1;
+  switch (spec_.kind) {
+    case TrafficSpec::Kind::room_message:
+      receivers = census_.members(c.room);
+      ++room_sent_[c.room];
+      break;
+    case TrafficSpec::Kind::whisper: to = c.whisper_to; break;
+    case TrafficSpec::Kind::random_whisper:
+      whisper_name_.clear();  // keeps its capacity: no allocation per message
+      config_.plan.append_user_name(whisper_name_,
+                                    config_.plan.random_peer(spec_.step, c.number, c.generated, spec_.spawned_clients));
+      to = whisper_name_;
+      break;
+  }
+  wire_->append_message(c.pending, c.head, to, id, ts);
+  if (answers_in_order_) ++c.answers_owed;
   ++c.generated;
   ++c.unacked;
   --remaining_;
   ++run_sent_;
-  const uint64_t receivers = spec_.kind == TrafficSpec::Kind::whisper ? 1 : census_.members(c.room);
   ledger_.on_send(receivers, now);
   mark_dirty(c);
 }
@@ -400,8 +431,12 @@ void Worker::close_client(Client& c) {
   c.fd = -1;
   c.in_reactor = false;
   c.state = Client::State::closed;
+  if (!c.in_feed) c.session.reset();  // else on_recv frees it once the decoder has returned
   std::string().swap(c.pending);
-  std::string().swap(c.head);
+  std::string().swap(c.head.prefix);
+  std::string().swap(c.head.suffix);
+  std::string().swap(c.whisper_to);
+  std::vector<SenderOrder>().swap(c.room_senders);
   if (!c.sending) std::string().swap(c.in_flight);
 }
 

@@ -1,5 +1,6 @@
 // A worker: one thread, one reactor, and its share of the clients (client n lives
-// on worker n % threads). It connects them, speaks chatd's JSON protocol for them,
+// on worker n % threads). It connects them, speaks the target's protocol for them
+// (through wire/wire_protocol.h, so the same engine loads chatd, Redis and NATS),
 // generates their traffic and keeps their delivery ledger and latency histograms.
 // Nothing it owns is shared; the controller talks to it through worker_protocol.h.
 #pragma once
@@ -17,13 +18,13 @@
 #include "loadgen/engine/connector.h"
 #include "loadgen/engine/open_loop_schedule.h"
 #include "loadgen/engine/worker_protocol.h"
-#include "loadgen/wire/event_parser.h"
+#include "loadgen/wire/wire_protocol.h"
 
 namespace chatd::loadgen {
 
 class Worker final : private reactor::Handler {
  public:
-  Worker(uint32_t index, const EngineConfig& config, RoomCensus& census, std::atomic<int64_t>& server_shards);
+  Worker(uint32_t index, const EngineConfig& config, RoomCensus& census, ServerFacts& server);
   ~Worker() override;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -56,6 +57,7 @@ class Worker final : private reactor::Handler {
   void advance_schedule(Nanos now);
   void acknowledge(Client& c, Nanos now);
   uint32_t whisper_target(const Client& c) const;
+  bool take_stale_answer(Client& c);
 
   // Connections.
   Client* client_for(reactor::ConnKey key);
@@ -65,14 +67,17 @@ class Worker final : private reactor::Handler {
   void close_client(Client& c);
   void close_all();
 
-  // Events from the server.
-  void handle_line(Client& c, std::string_view line, Nanos now);
-  void on_joined(Client& c, const ServerEvent& e, Nanos now);
-  void on_room_message(Client& c, const ServerEvent& e, Nanos now);
-  void on_whisper(Client& c, const ServerEvent& e, Nanos now);
-  void on_own_ack(Client& c, const ServerEvent& e, Nanos now);
-  void on_error_event(Client& c, const ServerEvent& e, Nanos now);
-  void record_latency(const ServerEvent& e, Nanos now);
+  // Events from the server, as the wire decoder reports them.
+  class ClientEvents;
+  void handle_event(Client& c, const WireEvent& e, Nanos now);
+  void on_joined(Client& c, const WireEvent& e, Nanos now);
+  void on_room_message(Client& c, const WireEvent& e, Nanos now);
+  void on_whisper(Client& c, const WireEvent& e, Nanos now);
+  void on_accepted(Client& c, const WireEvent& e, Nanos now);
+  void on_error_event(Client& c, const WireEvent& e, Nanos now);
+  void on_server_info(const WireEvent& e);
+  void record_latency(const WireEvent& e, Nanos now);
+  void count_server_error(std::string_view code);
 
   void publish();
   Nanos poll_timeout(Nanos now) const;
@@ -88,7 +93,8 @@ class Worker final : private reactor::Handler {
   const uint32_t index_;
   const EngineConfig& config_;
   RoomCensus& census_;
-  std::atomic<int64_t>& server_shards_;
+  ServerFacts& server_;
+  bool told_version_ = false;
   WorkerProgress progress_;
 
   std::thread thread_;
@@ -100,12 +106,15 @@ class Worker final : private reactor::Handler {
 
   std::deque<Client> clients_;  // slot = index; slots are never reused
   std::deque<uint32_t> connect_queue_;
-  std::vector<uint32_t> greeting_;  // slots waiting for welcome + joined
+  std::vector<uint32_t> greeting_;  // slots greeted and not yet ready (chatd: joined)
   Connector connector_;
   std::vector<uint32_t> dirty_;
-  EventParser parser_;
+  std::unique_ptr<WireProtocol> wire_;
+  bool answers_in_order_ = false;  // this step's messages are answered in order (the peers)
+  std::string whisper_name_;       // --whisper: the receiver of the message being written
 
   DeliveryLedger ledger_;
+  WhisperRegister whispers_;  // this step's whispers to this worker's clients
   metrics::HdrHistogram latency_{1, 60'000'000, 3};
   metrics::HdrHistogram connect_time_{1, 60'000'000, 3};
   uint32_t connected_ = 0;
@@ -114,6 +123,9 @@ class Worker final : private reactor::Handler {
   uint32_t connect_failures_ = 0;
   uint64_t run_sent_ = 0;
   uint64_t run_received_ = 0;
+  std::vector<uint64_t> room_sent_;  // this step, per room: room messages sent and not refused
+  ErrorCodeCounts run_errors_{};  // server error events by code, published when changed
+  bool errors_changed_ = false;
 
   TrafficSpec spec_;
   bool traffic_active_ = false;

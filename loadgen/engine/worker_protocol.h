@@ -6,10 +6,12 @@
 
 #include <netinet/in.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
@@ -18,12 +20,16 @@
 #include "common/clock.h"
 #include "loadgen/plan/room_plan.h"
 #include "loadgen/stats/delivery_ledger.h"
+#include "loadgen/wire/error_codes.h"
+#include "loadgen/wire/wire_protocol.h"
 #include "metrics/hdr_histogram.h"
 #include "reactor/reactor.h"
 
 namespace chatd::loadgen {
 
 struct EngineConfig {
+  Target target = Target::chatd;
+  WireOptions wire;
   sockaddr_in server{};
   std::vector<uint32_t> source_ips;  // host byte order; empty: the kernel picks
   reactor::Backend backend = reactor::Backend::epoll;
@@ -36,7 +42,11 @@ struct EngineConfig {
 };
 
 struct TrafficSpec {
-  enum class Kind : uint8_t { room_message, whisper };
+  enum class Kind : uint8_t {
+    room_message,    // to the sender's room
+    whisper,         // to the next client by number (interactive `whisper N`)
+    random_whisper,  // each to a random other client (--whisper; RoomPlan::random_peer)
+  };
   Kind kind = Kind::room_message;
   uint32_t step = 0;
   uint32_t per_client = 0;
@@ -45,6 +55,8 @@ struct TrafficSpec {
   Nanos origin = 0;  // open loop: when the schedule starts
   uint64_t live_clients = 0;   // over all workers: open-loop spacing
   uint32_t spawned_clients = 0;  // whisper targets are numbered below this
+
+  MessageKind message_kind() const { return kind == Kind::room_message ? MessageKind::room : MessageKind::whisper; }
 };
 
 struct Harvest {
@@ -53,6 +65,10 @@ struct Harvest {
   metrics::HdrHistogram connect{1, 60'000'000, 3};  // µs
   uint32_t new_clients = 0;
   uint32_t connect_failures = 0;
+  std::vector<uint64_t> room_messages;  // per room: room messages sent and not refused
+  std::vector<uint32_t> room_members;   // per room: members at the harvest (filled by the engine)
+
+  void merge(Harvest&& other);
 };
 
 struct ConnectCommand {
@@ -79,6 +95,29 @@ struct alignas(kCacheLine) WorkerProgress {
   std::atomic<uint32_t> sending_done_step{0};  // every message of this step is written
   std::atomic<uint64_t> sent_total{0};      // whole run, for live metrics
   std::atomic<uint64_t> received_total{0};
+  // Server error events by code since the start, indexed as in error_codes.h.
+  std::array<std::atomic<uint64_t>, kErrorCodeSlots> errors_total{};
+};
+
+// What the server said about itself, from any worker's connections.
+class ServerFacts {
+ public:
+  void note_shards(int64_t shards) { shards_.store(shards, std::memory_order_relaxed); }
+  int64_t shards() const { return shards_.load(std::memory_order_relaxed); }
+  // Once per worker at most (the worker remembers it told): the lock is off the message path.
+  void note_version(std::string_view v) {
+    std::lock_guard lock(mu_);
+    if (version_.empty()) version_ = v;
+  }
+  std::string version() const {
+    std::lock_guard lock(mu_);
+    return version_;
+  }
+
+ private:
+  std::atomic<int64_t> shards_{0};
+  mutable std::mutex mu_;
+  std::string version_;
 };
 
 // Members per room, as loadgen placed them: joined and still connected. Read at

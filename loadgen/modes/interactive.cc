@@ -80,7 +80,9 @@ int run_interactive(const Options& o, const std::atomic<bool>& interrupted, cons
   }
   RunContext& ctx = **prepared;
   const bool terminal = ::isatty(STDIN_FILENO);
-  if (terminal) say("loadgen interactive: chatd at " + o.host + ":" + std::to_string(o.port) + "; type help\n");
+  if (terminal)
+    say("loadgen interactive: " + std::string(target_name(o.target)) + " at " + o.host + ":" + std::to_string(o.port) +
+        "; type help\n");
 
   std::string line;
   for (;;) {

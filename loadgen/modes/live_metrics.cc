@@ -34,13 +34,20 @@ void send_all(int fd, const std::string& s) {
 
 }  // namespace
 
-std::string live_exposition(uint32_t clients, uint64_t sent, uint64_t received, uint32_t step,
-                            const metrics::HdrHistogram& latency_us) {
+std::string live_exposition(const LiveFigures& f, const metrics::HdrHistogram& latency_us) {
   std::string out;
-  add_metric(out, "loadgen_clients_connected", "gauge", "Clients joined and connected now.", std::to_string(clients));
-  add_metric(out, "loadgen_messages_sent_total", "counter", "Messages sent since the start.", std::to_string(sent));
+  add_metric(out, "loadgen_clients_connected", "gauge", "Clients joined and connected now.",
+             std::to_string(f.clients));
+  add_metric(out, "loadgen_messages_sent_total", "counter", "Messages sent since the start.", std::to_string(f.sent));
   add_metric(out, "loadgen_messages_received_total", "counter", "Deliveries received since the start.",
-             std::to_string(received));
+             std::to_string(f.received));
+  // Every code from the first scrape on, so rate() has a zero to start from and
+  // a dashboard can tell "no errors" from "no data".
+  out += "# HELP loadgen_errors_total Error events the server sent loadgen's clients, by code (code=\"other\": "
+         "a code the contract does not name).\n# TYPE loadgen_errors_total counter\n";
+  for (std::size_t i = 0; i < kErrorCodeSlots; ++i)
+    out += "loadgen_errors_total{code=\"" + std::string(error_code_name(i)) + "\"} " + std::to_string(f.errors[i]) +
+           "\n";
   out += "# HELP loadgen_latency_seconds End-to-end delivery latency over the completed steps.\n"
          "# TYPE loadgen_latency_seconds histogram\n";
   // 1-2-5 steps from 1 µs to 10 s: 22 buckets. HDR keeps 3 digits, so the counts
@@ -61,7 +68,7 @@ std::string live_exposition(uint32_t clients, uint64_t sent, uint64_t received, 
   out += "loadgen_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(count) + "\n";
   out += "loadgen_latency_seconds_sum " + sum + "\n";
   out += "loadgen_latency_seconds_count " + std::to_string(count) + "\n";
-  add_metric(out, "loadgen_step", "gauge", "The step running now (0 before the first).", std::to_string(step));
+  add_metric(out, "loadgen_step", "gauge", "The step running now (0 before the first).", std::to_string(f.step));
   return out;
 }
 
@@ -94,9 +101,10 @@ void LiveMetricsServer::publish_latency(const metrics::HdrHistogram& merged) {
 
 std::string LiveMetricsServer::exposition() {
   const EngineProgress p = engine_.progress();
+  const LiveFigures f{p.connected, p.sent_total, p.received_total, step_.load(std::memory_order_relaxed),
+                      p.errors_total};
   std::lock_guard lock(mu_);
-  return live_exposition(p.connected, p.sent_total, p.received_total, step_.load(std::memory_order_relaxed),
-                         latency_);
+  return live_exposition(f, latency_);
 }
 
 void LiveMetricsServer::serve() {

@@ -1,7 +1,8 @@
 // --metrics-port: loadgen's own Prometheus endpoint, so a dashboard can follow a
 // ramp live. A tiny blocking HTTP responder on its own thread: one request at a
-// time, each answered from atomics (engine progress) and a locked copy of the
-// merged latency histogram (updated at each step's end).
+// time, each answered from atomics (engine progress: the workers publish their
+// counters once per loop turn, so the message path takes no lock) and a locked
+// copy of the merged latency histogram (updated at each step's end).
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
+#include "loadgen/wire/error_codes.h"
 #include "metrics/hdr_histogram.h"
 
 namespace chatd::loadgen {
@@ -43,8 +45,15 @@ class LiveMetricsServer {
   std::thread thread_;
 };
 
+// What one scrape shows, read from the engine's published progress.
+struct LiveFigures {
+  uint32_t clients = 0;
+  uint64_t sent = 0, received = 0;  // since the start
+  uint32_t step = 0;
+  ErrorCodeCounts errors{};         // server error events by code since the start
+};
+
 // The exposition text, pure: for tests and for the server above.
-std::string live_exposition(uint32_t clients, uint64_t sent, uint64_t received, uint32_t step,
-                            const metrics::HdrHistogram& latency_us);
+std::string live_exposition(const LiveFigures& figures, const metrics::HdrHistogram& latency_us);
 
 }  // namespace chatd::loadgen

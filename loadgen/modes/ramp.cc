@@ -45,6 +45,7 @@ int run_ramp(const Options& o, const std::atomic<bool>& interrupted, const std::
     StepPlan plan;
     plan.connect = o.ramp;
     plan.traffic = TrafficSpec{};
+    plan.traffic->kind = o.whisper ? TrafficSpec::Kind::random_whisper : TrafficSpec::Kind::room_message;
     plan.traffic->per_client = o.msgs;
     plan.traffic->rate = o.rate;
     plan.timeout = o.step_timeout;

@@ -46,6 +46,18 @@ Result<reactor::Backend> pick_backend(const Options& o, Console& console) {
   return reactor::Backend::epoll;
 }
 
+void record_rooms(RunReport& report, const RoomPlan& plan, const Harvest& h) {
+  if (plan.rooms() > kMaxRoomsReported) return;
+  if (report.rooms.empty()) {
+    report.rooms.resize(plan.rooms());
+    for (uint32_t r = 0; r < plan.rooms(); ++r) report.rooms[r].name = plan.room_name(r);
+  }
+  for (uint32_t r = 0; r < plan.rooms(); ++r) {
+    if (r < h.room_messages.size()) report.rooms[r].messages += h.room_messages[r];
+    if (r < h.room_members.size()) report.rooms[r].members = h.room_members[r];
+  }
+}
+
 void scrape_server(RunContext& ctx, StepReport& step) {
   if (!ctx.metrics_url) return;
   auto body = http_get(*ctx.metrics_url, kScrapeTimeout);
@@ -92,8 +104,9 @@ Result<void> check_reachable(const Options& o) {
   if (last_error == EINPROGRESS || last_error == EAGAIN || last_error == 0) last_error = ETIMEDOUT;
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.1f", double(o.connect_timeout) / 1e9);
-  return Error{"cannot connect to chatd at " + where + ": " + std::strerror(last_error) + " (tried for " + secs +
-               " s; is chatd running there? see --host, --port, --connect-timeout)"};
+  const std::string server(target_name(o.target));
+  return Error{"cannot connect to " + server + " at " + where + ": " + std::strerror(last_error) + " (tried for " +
+               secs + " s; is " + server + " running there? see --target, --host, --port, --connect-timeout)"};
 }
 
 Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const std::string& mode,
@@ -125,13 +138,18 @@ Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const st
 
   const std::string run = make_run_token(options.seed, uint64_t(wall_clock_micros()) ^ uint64_t(getpid()) << 40);
   EngineConfig config;
+  config.target = options.target;
+  // Redis's PUBLISH replies and NATS's verbose mode are the peers' only
+  // per-message answers: asked for only where the closed loop needs a whisper's
+  // acknowledgement (see resp_wire.h, nats_wire.h).
+  config.wire.whisper_acks = options.mode == Mode::interactive || (options.whisper && options.rate == 0);
   config.server = server_address(options);
   config.source_ips = options.source_ips;
   config.backend = *backend;
   config.threads = options.threads ? options.threads : usable_cpus();
   config.connect_timeout = options.connect_timeout;
   config.window = options.window;
-  config.plan = RoomPlan(run, rooms, options.seed);
+  config.plan = RoomPlan(run, rooms, options.seed, options.room_prefix);
   config.filler = filler_text(options.size, options.seed);
   auto engine = Engine::start(std::move(config));
   if (!engine) return engine.error();
@@ -153,6 +171,11 @@ Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const st
   info.steps = options.effective_steps();
   info.max_clients = options.max_clients;
   info.rooms = rooms;
+  info.traffic = options.whisper ? "whisper" : "room";
+  info.room_prefix = ctx->engine->plan().room_name(0);
+  info.room_prefix.pop_back();  // "<prefix>0" → "<prefix>"
+  info.server.target = std::string(target_name(options.target));
+  info.server.address = options.host + ":" + std::to_string(options.port);
   info.size = options.size;
   info.window = options.window;
   info.seed = options.seed;
@@ -217,6 +240,8 @@ std::optional<StepReport> run_step(RunContext& ctx, StepPlan plan) {
   scrape_server(ctx, r);
   r.end_unix_ms = unix_millis();
   if (auto shards = engine.server_shards()) ctx.report.info.server.shards = shards;
+  if (auto version = engine.server_version()) ctx.report.info.server.version = version;
+  record_rooms(ctx.report, engine.plan(), h);
 
   ctx.console.line(step_line(r));
   ctx.report.add_step(r, std::move(h.latency));
@@ -235,7 +260,10 @@ void save_results(RunContext& ctx) {
 
 void print_final(RunContext& ctx) {
   ctx.console.clear_progress();
-  std::string out = steps_table(ctx.report) + run_conclusion(ctx.report) + "results: " + ctx.out_dir + "/\n";
+  const ServerInfo& server = ctx.report.info.server;
+  const std::string target = "target: " + server.target + (server.version ? " " + *server.version : "") + " at " +
+                             server.address + ", " + ctx.report.info.traffic + " traffic\n";
+  std::string out = steps_table(ctx.report) + run_conclusion(ctx.report) + target + "results: " + ctx.out_dir + "/\n";
   std::fputs(out.c_str(), stdout);
   std::fflush(stdout);
 }

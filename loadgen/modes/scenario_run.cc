@@ -39,6 +39,7 @@ int run_scenario(const Options& o, const std::atomic<bool>& interrupted, const s
   StepPlan plan;
   plan.connect = s->users;
   plan.traffic = TrafficSpec{};
+  plan.traffic->kind = o.whisper ? TrafficSpec::Kind::random_whisper : TrafficSpec::Kind::room_message;
   plan.traffic->per_client = per_client;
   plan.traffic->rate = rate;
   plan.timeout = o.step_timeout;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <vector>
 
 #include "loadgen/plan/room_plan.h"
 #include "loadgen/plan/scenario.h"
@@ -36,6 +37,37 @@ TEST(RoomPlan, NamesFollowTheProtocolRules) {
   EXPECT_EQ(make_run_token(1, 2), make_run_token(1, 2));
   EXPECT_NE(make_run_token(1, 2), make_run_token(1, 3));
   EXPECT_EQ(make_run_token(1, 2).size(), 6u);
+  RoomPlan named("k3x9qa", 25, 1, "observed-");
+  EXPECT_EQ(named.room_name(3), "observed-3");
+  EXPECT_EQ(named.user_name(12), "lg-k3x9qa-12") << "the prefix names rooms only";
+}
+
+TEST(RoomPlan, MemberIndexIsDenseWithinEachRoom) {
+  RoomPlan p("x", 4, 9);
+  std::vector<std::set<uint32_t>> seen(4);
+  for (uint64_t n = 0; n < 40; ++n) seen[p.room_of(n)].insert(p.member_index(n));
+  for (const auto& s : seen) {
+    ASSERT_EQ(s.size(), 10u);
+    EXPECT_EQ(*s.rbegin(), 9u);
+  }
+}
+
+TEST(RoomPlan, RandomPeerIsAnotherClientUniformAndDeterministic) {
+  RoomPlan p("x", 4, 9), same("y", 4, 9), other("x", 4, 10);
+  std::vector<uint32_t> hits(10, 0);
+  bool differs = false;
+  for (uint32_t n = 0; n < 10000; ++n) {
+    const uint32_t sender = n % 10;
+    const uint32_t to = p.random_peer(1, sender, n, 10);
+    ASSERT_LT(to, 10u);
+    ASSERT_NE(to, sender);
+    EXPECT_EQ(to, same.random_peer(1, sender, n, 10));
+    differs |= to != other.random_peer(1, sender, n, 10);
+    ++hits[to];
+  }
+  EXPECT_TRUE(differs);
+  for (uint32_t h : hits) EXPECT_NEAR(h, 1000, 150);
+  EXPECT_EQ(p.random_peer(1, 0, 0, 1), 0u);
 }
 
 TEST(Scenario, TablesMatchTheIssue) {

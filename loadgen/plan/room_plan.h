@@ -11,21 +11,34 @@ namespace chatd::loadgen {
 class RoomPlan {
  public:
   // `run` is a short token that keeps concurrent runs' names and rooms apart.
-  RoomPlan(std::string run, uint32_t rooms, uint64_t seed);
+  // `room_prefix` names the rooms "<prefix><k>" instead of "lg-<run>-r<k>", so
+  // that another client (an independent observer) can find them.
+  RoomPlan(std::string run, uint32_t rooms, uint64_t seed, std::string room_prefix = {});
 
   // Clients are dealt over a seeded permutation of the rooms, so rooms stay
   // within one member of each other in size whatever the client count.
   uint32_t room_of(uint64_t client) const { return order_[client % order_.size()]; }
   uint32_t rooms() const { return uint32_t(order_.size()); }
-  std::string room_name(uint32_t room) const;
-  std::string user_name(uint64_t client) const;  // "lg-<run>-<n>"
+  // The client's place among its room's members (0, 1, 2, ... in joining order):
+  // a dense index for per-sender state kept by each receiver.
+  uint32_t member_index(uint64_t client) const { return uint32_t(client / order_.size()); }
+  std::string room_name(uint32_t room) const;     // "lg-<run>-r<k>" or "<prefix><k>"
+  std::string user_name(uint64_t client) const;   // "lg-<run>-<n>"
+  void append_user_name(std::string& out, uint64_t client) const;  // no allocation once `out` has grown
   const std::string& run() const { return run_; }
+
+  // --whisper: the receiver of message n of `sender` in `step`, uniformly among
+  // the other clients [0, clients); a pure function of the seed, so a re-run
+  // sends the same whispers. With fewer than two clients, the sender itself.
+  uint32_t random_peer(uint32_t step, uint32_t sender, uint32_t n, uint32_t clients) const;
 
   // Members of each room once clients [0, clients) have joined.
   std::vector<uint32_t> room_sizes(uint64_t clients) const;
 
  private:
   std::string run_;
+  std::string room_prefix_;
+  uint64_t seed_;
   std::vector<uint32_t> order_;
 };
 

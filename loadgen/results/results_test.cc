@@ -80,6 +80,39 @@ TEST(SummaryJson, ParsesBackWithEveryFigure) {
   EXPECT_EQ(std::string_view(doc["warnings"].at(0)), "a \"quoted\" warning");
 }
 
+TEST(SummaryJson, NamesTheTargetAndEachRoomsShare) {
+  RunReport r = sample_report();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const std::string chatd_json = summary_json(r);
+  ASSERT_EQ(parser.parse(chatd_json).get(doc), simdjson::SUCCESS) << chatd_json;
+  EXPECT_EQ(std::string_view(doc["target"]["name"]), "chatd");
+  EXPECT_EQ(int64_t(doc["chatd"]["shards"]), 2);
+  EXPECT_EQ(simdjson::dom::array(doc["rooms"]).size(), 0u);
+
+  r.info.server = ServerInfo{};
+  r.info.server.target = "redis";
+  r.info.server.address = "127.0.0.1:6379";
+  r.info.server.version = "7.0.15";
+  r.info.traffic = "whisper";
+  r.info.room_prefix = "obs-";
+  r.rooms = {{"obs-0", 12, 2400}, {"obs-1", 11, 2200}};
+  const std::string json = summary_json(r);
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
+  EXPECT_EQ(std::string_view(doc["target"]["name"]), "redis");
+  EXPECT_EQ(std::string_view(doc["target"]["address"]), "127.0.0.1:6379");
+  EXPECT_EQ(std::string_view(doc["target"]["version"]), "7.0.15");
+  EXPECT_TRUE(doc["chatd"].is_null()) << "no chatd figures for a peer";
+  EXPECT_EQ(std::string_view(doc["workload"]["traffic"]), "whisper");
+  EXPECT_EQ(std::string_view(doc["workload"]["room_prefix"]), "obs-");
+  simdjson::dom::array rooms = doc["rooms"];
+  ASSERT_EQ(rooms.size(), 2u);
+  EXPECT_EQ(std::string_view(rooms.at(0)["room"]), "obs-0");
+  EXPECT_EQ(int64_t(rooms.at(0)["members"]), 12);
+  EXPECT_EQ(int64_t(rooms.at(1)["messages_sent"]), 2200);
+  EXPECT_EQ(int64_t(doc["steps"].at(0)["unchecked_whispers"]), 0);
+}
+
 TEST(StepsCsv, HeaderAndOneRowPerStepWithTheSameColumns) {
   const std::string csv = steps_csv(sample_report());
   std::istringstream in(csv);
@@ -141,7 +174,7 @@ TEST(LiveMetrics, PrometheusTextWithAHistogramOfAtLeast20Buckets) {
   auto h = make_latency_histogram();
   h.record(3);
   h.record(1500);
-  const std::string text = live_exposition(7, 100, 400, 2, h);
+  const std::string text = live_exposition(LiveFigures{7, 100, 400, 2, {}}, h);
   EXPECT_NE(text.find("# TYPE loadgen_clients_connected gauge\nloadgen_clients_connected 7\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE loadgen_messages_sent_total counter\nloadgen_messages_sent_total 100\n"),
             std::string::npos);
@@ -154,6 +187,27 @@ TEST(LiveMetrics, PrometheusTextWithAHistogramOfAtLeast20Buckets) {
   EXPECT_NE(text.find("loadgen_latency_seconds_bucket{le=\"5e-06\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("loadgen_latency_seconds_bucket{le=\"0.002\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("loadgen_latency_seconds_count 2\n"), std::string::npos);
+}
+
+TEST(LiveMetrics, ErrorsTotalHasEveryContractCodeFromTheStart) {
+  LiveFigures f;
+  f.errors[error_code_slot("rate_limited")] = 3;
+  f.errors[error_code_slot("a_future_code")] = 1;
+  const std::string text = live_exposition(f, make_latency_histogram());
+  EXPECT_NE(text.find("# TYPE loadgen_errors_total counter\n"), std::string::npos);
+  const char* contract[] = {"bad_json",      "unknown_op",      "not_logged_in", "bad_name",     "name_taken",
+                            "unauthorized",  "already_logged_in", "bad_room",    "too_many_rooms", "not_in_room",
+                            "too_long",      "rate_limited",    "no_such_user",  "self_whisper", "frame_too_large",
+                            "slow_consumer", "server_shutdown"};
+  for (const char* code : contract) {
+    const std::string want = std::string("loadgen_errors_total{code=\"") + code + "\"} " +
+                             (std::string(code) == "rate_limited" ? "3" : "0") + "\n";
+    EXPECT_NE(text.find(want), std::string::npos) << want;
+  }
+  EXPECT_NE(text.find("loadgen_errors_total{code=\"other\"} 1\n"), std::string::npos);
+  std::size_t series = 0;
+  for (std::size_t at = 0; (at = text.find("\nloadgen_errors_total{", at)) != std::string::npos; ++at) ++series;
+  EXPECT_EQ(series, std::size(contract) + 1);
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ void write_tally(JsonWriter& w, const StepTally& t) {
       .field("out_of_order", t.out_of_order)
       .field("late", t.late)
       .field("foreign", t.foreign)
+      .field("unchecked_whispers", t.unchecked_whispers)
       .field("closed_by_server", t.closed_by_server)
       .raw_field("errors", errors_json(t.errors));
 }
@@ -109,6 +110,8 @@ void write_info(JsonWriter& w, const RunInfo& i) {
         .field("rooms", i.rooms)
         .field("size", i.size)
         .raw_field("seed", std::to_string(i.seed))
+        .field("traffic", i.traffic)
+        .field("room_prefix", i.room_prefix)
         .field("loop", i.rate > 0 ? "open" : "closed")
         .raw_field("rate", i.rate > 0 ? number(i.rate) : "null")
         .field("window", i.window)
@@ -121,12 +124,21 @@ void write_info(JsonWriter& w, const RunInfo& i) {
         .field("backend", i.reactor_backend)
         .field("fd_limit", i.fd_limit);
   }));
-  w.raw_field("chatd", object_json([&](JsonWriter& o) {
-    o.raw_field("version", optional_string(i.server.version))
-        .raw_field("backend", optional_string(i.server.backend))
-        .raw_field("shards", optional_number(i.server.shards))
-        .raw_field("metrics_url", i.metrics_url.empty() ? "null" : optional_string(i.metrics_url));
+  w.raw_field("target", object_json([&](JsonWriter& o) {
+    o.field("name", i.server.target)
+        .field("address", i.server.address)
+        .raw_field("version", optional_string(i.server.version));
   }));
+  if (i.server.target != "chatd") {
+    w.raw_field("chatd", "null");
+  } else {
+    w.raw_field("chatd", object_json([&](JsonWriter& o) {
+      o.raw_field("version", optional_string(i.server.version))
+          .raw_field("backend", optional_string(i.server.backend))
+          .raw_field("shards", optional_number(i.server.shards))
+          .raw_field("metrics_url", i.metrics_url.empty() ? "null" : optional_string(i.metrics_url));
+    }));
+  }
   w.raw_field("machine", object_json([&](JsonWriter& o) {
     o.field("cpu_model", i.machine.cpu_model)
         .field("cores", i.machine.cores)
@@ -158,6 +170,14 @@ std::string summary_json(const RunReport& report) {
   w.field("interrupted", report.interrupted);
   w.begin_array("steps");
   for (const StepReport& s : report.steps) w.raw_element(step_json(s));
+  w.end_array();
+
+  w.begin_array("rooms");
+  for (const RoomTotal& r : report.rooms) {
+    w.raw_element(object_json([&](JsonWriter& o) {
+      o.field("room", r.name).field("members", r.members).field("messages_sent", r.messages);
+    }));
+  }
   w.end_array();
 
   w.raw_field("total", object_json([&](JsonWriter& o) {

@@ -36,6 +36,42 @@ class SeqTracker {
   std::array<uint64_t, kWindow / 64> bits_{};  // bit (seq % kWindow): seq in (highest_-kWindow, highest_] seen
 };
 
+// Per receiver and sender, for room messages where the server has no seq
+// (Redis, NATS): a sender numbers its messages n = 0, 1, 2, ... within a step,
+// so (sender, n) names a message and n gives the sender's order. Keeps the
+// highest n seen and a bitmap of the 64 below it; 16 bytes, so a receiver can
+// hold one per member of a large room. An n further back that shows up again
+// counts as out of order, as in SeqTracker.
+struct SenderOrder {
+  static constexpr uint32_t kWindow = 64;
+  uint32_t step = 0;
+  uint32_t next = 0;  // highest n seen + 1; 0: nothing seen this step
+  uint64_t bits = 0;  // bit i: n == next - 1 - i was seen
+
+  SeqTracker::Verdict observe(uint32_t msg_step, uint32_t n);
+};
+
+// Whispers: each has exactly one receiver, so a repeat can only reach the same
+// receiver, hence the same worker: one bit per (sender, n) of the step, per
+// worker, tells a duplicate. No order is checked (chatd promises none for
+// whispers). Not checked, and counted as such (unchecked_whispers): a step of
+// more than kMaxBits messages (the bound), and a whisper that reaches a worker
+// before the step's command does (another worker started first).
+class WhisperRegister {
+ public:
+  static constexpr uint64_t kMaxBits = uint64_t(1) << 28;  // 32 MiB per worker
+  // A new step: `senders` clients sending `per_sender` whispers each.
+  void begin_step(uint32_t step, uint32_t senders, uint32_t per_sender);
+  enum class Mark { first, repeat, unchecked };
+  Mark mark(uint32_t step, uint32_t sender, uint32_t n);
+
+ private:
+  std::vector<uint64_t> bits_;
+  uint32_t step_ = 0;
+  uint64_t per_sender_ = 0;
+  uint64_t senders_ = 0;
+};
+
 // Error events by code, plus loadgen's own failures ("connect_refused", ...).
 class ErrorCounts {
  public:
@@ -59,6 +95,7 @@ struct StepTally {
   uint64_t out_of_order = 0;
   uint64_t late = 0;           // deliveries of an earlier step's messages, after that step ended
   uint64_t foreign = 0;        // msg events without a loadgen id (other users in the rooms)
+  uint64_t unchecked_whispers = 0;  // whispers received without a duplicate check (WhisperRegister's bound)
   uint64_t closed_by_server = 0;
   Nanos first_send = 0;        // 0: nothing sent
   Nanos last_delivery = 0;     // 0: nothing received
@@ -82,8 +119,11 @@ class DeliveryLedger {
   enum class Outcome { counted, duplicate, out_of_order, late };
   // A room message; out_of_order deliveries are counted as received too.
   Outcome on_room_delivery(SeqTracker& tracker, uint32_t msg_step, int64_t seq, Nanos now);
-  // A message with no seq (a whisper): exactly one receiver, no order to check.
-  Outcome on_direct_delivery(uint32_t msg_step, Nanos now);
+  // A room message from a server without seqs, told apart by (sender, n);
+  // `order` is the receiver's for that sender.
+  Outcome on_sender_delivery(SenderOrder& order, uint32_t msg_step, uint32_t n, Nanos now);
+  // A whisper: exactly one receiver, no order to check.
+  Outcome on_direct_delivery(uint32_t msg_step, WhisperRegister::Mark mark, Nanos now);
   void on_foreign() { ++tally_.foreign; }
   void on_error(std::string_view code) { tally_.errors.add(code); }
   void on_closed_by_server() { ++tally_.closed_by_server; }
@@ -93,6 +133,8 @@ class DeliveryLedger {
   StepTally take();
 
  private:
+  Outcome count(SeqTracker::Verdict v, Nanos now);
+
   uint32_t step_ = 0;
   StepTally tally_;
 };

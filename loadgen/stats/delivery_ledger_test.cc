@@ -74,10 +74,75 @@ TEST(DeliveryLedger, LateDeliveriesBelongToNoStep) {
   SeqTracker x;
   x.reset(0);
   EXPECT_EQ(ledger.on_room_delivery(x, 1, 1, 5), Outcome::late);
-  EXPECT_EQ(ledger.on_direct_delivery(1, 6), Outcome::late);
-  EXPECT_EQ(ledger.on_direct_delivery(2, 7), Outcome::counted);
-  EXPECT_EQ(ledger.tally().late, 2u);
+  SenderOrder from_a;
+  EXPECT_EQ(ledger.on_sender_delivery(from_a, 1, 0, 6), Outcome::late);
+  EXPECT_EQ(ledger.on_sender_delivery(from_a, 2, 0, 7), Outcome::counted);
+  EXPECT_EQ(ledger.on_direct_delivery(1, WhisperRegister::Mark::first, 8), Outcome::late);
+  EXPECT_EQ(ledger.tally().late, 3u);
   EXPECT_EQ(ledger.tally().received, 1u);
+}
+
+TEST(WhisperRegister, TellsRepeatsPerSenderAndNWithinItsBound) {
+  WhisperRegister r;
+  using Mark = WhisperRegister::Mark;
+  r.begin_step(1, 3, 100);
+  EXPECT_EQ(r.mark(1, 0, 0), Mark::first);
+  EXPECT_EQ(r.mark(1, 2, 99), Mark::first);
+  EXPECT_EQ(r.mark(1, 1, 0), Mark::first);
+  EXPECT_EQ(r.mark(1, 0, 0), Mark::repeat);
+  EXPECT_EQ(r.mark(1, 2, 99), Mark::repeat);
+  EXPECT_EQ(r.mark(1, 3, 0), Mark::unchecked) << "not a sender of this step";
+  EXPECT_EQ(r.mark(1, 0, 100), Mark::unchecked);
+  EXPECT_EQ(r.mark(2, 0, 1), Mark::unchecked) << "a step the register has not begun";
+  r.begin_step(2, 3, 100);
+  EXPECT_EQ(r.mark(2, 0, 0), Mark::first) << "each step starts afresh";
+  r.begin_step(3, 1u << 20, 1u << 10);  // 2^30 bits: over the bound
+  EXPECT_EQ(r.mark(3, 0, 0), Mark::unchecked);
+
+  DeliveryLedger ledger;
+  ledger.begin_step(1);
+  EXPECT_EQ(ledger.on_direct_delivery(1, Mark::first, 1), Outcome::counted);
+  EXPECT_EQ(ledger.on_direct_delivery(1, Mark::repeat, 2), Outcome::duplicate);
+  EXPECT_EQ(ledger.on_direct_delivery(1, Mark::unchecked, 3), Outcome::counted);
+  EXPECT_EQ(ledger.tally().received, 2u);
+  EXPECT_EQ(ledger.tally().duplicates, 1u);
+  EXPECT_EQ(ledger.tally().unchecked_whispers, 1u);
+}
+
+TEST(SenderOrder, TellsDuplicatesFromReorderingByEachSendersN) {
+  SenderOrder o;
+  using V = SeqTracker::Verdict;
+  EXPECT_EQ(o.observe(1, 0), V::in_order);
+  EXPECT_EQ(o.observe(1, 1), V::in_order);
+  EXPECT_EQ(o.observe(1, 1), V::duplicate);
+  EXPECT_EQ(o.observe(1, 5), V::in_order) << "a gap is loss, not reordering";
+  EXPECT_EQ(o.observe(1, 3), V::out_of_order);
+  EXPECT_EQ(o.observe(1, 3), V::duplicate);
+  EXPECT_EQ(o.observe(1, 0), V::duplicate);
+  EXPECT_EQ(o.observe(1, 200), V::in_order);
+  EXPECT_EQ(o.observe(1, 200 - 64), V::out_of_order) << "beyond the window: cannot tell, counted out of order";
+  EXPECT_EQ(o.observe(1, 199), V::out_of_order);
+  EXPECT_EQ(o.observe(2, 0), V::in_order) << "n starts again each step";
+  EXPECT_EQ(o.observe(2, 0), V::duplicate);
+}
+
+TEST(DeliveryLedger, SenderDeliveriesCountLikeRoomDeliveries) {
+  DeliveryLedger ledger;
+  ledger.begin_step(1);
+  ledger.on_send(3, 1);
+  ledger.on_send(3, 1);
+  SenderOrder a, b;
+  EXPECT_EQ(ledger.on_sender_delivery(a, 1, 0, 10), Outcome::counted);
+  EXPECT_EQ(ledger.on_sender_delivery(a, 1, 2, 11), Outcome::counted);
+  EXPECT_EQ(ledger.on_sender_delivery(a, 1, 1, 12), Outcome::out_of_order);
+  EXPECT_EQ(ledger.on_sender_delivery(a, 1, 1, 13), Outcome::duplicate);
+  EXPECT_EQ(ledger.on_sender_delivery(b, 1, 0, 14), Outcome::counted);
+  const StepTally& t = ledger.tally();
+  EXPECT_EQ(t.received, 4u);
+  EXPECT_EQ(t.duplicates, 1u);
+  EXPECT_EQ(t.out_of_order, 1u);
+  EXPECT_EQ(t.lost(), 2u);
+  EXPECT_EQ(t.last_delivery, 14);
 }
 
 TEST(DeliveryLedger, RejectedMessagesAreOwedToNobody) {

@@ -46,9 +46,13 @@ struct StepReport {
 void finish_step_report(StepReport& r, const metrics::HdrHistogram& latency);
 
 struct ServerInfo {
-  std::optional<int64_t> shards;     // from welcome
-  std::optional<std::string> version;  // from chatd_build_info, when --metrics-url answers
-  std::optional<std::string> backend;
+  std::string target = "chatd";        // chatd, redis, nats
+  std::string address;                 // host:port
+  std::optional<int64_t> shards;       // chatd: from welcome
+  // chatd: from chatd_build_info, when --metrics-url answers; Redis: HELLO's
+  // reply; NATS: INFO.
+  std::optional<std::string> version;
+  std::optional<std::string> backend;  // chatd: from chatd_build_info
 };
 
 struct MachineInfo {
@@ -72,6 +76,8 @@ struct RunInfo {
   // The workload as configured.
   uint32_t ramp = 0, msgs = 0, steps = 0, max_clients = 0, rooms = 0, size = 0, window = 0;
   uint64_t seed = 0;
+  std::string traffic = "room";  // room, or whisper (--whisper)
+  std::string room_prefix;       // the rooms' names are <room_prefix><k>
   double rate = 0;  // 0: closed loop
   double step_timeout_s = 0;
   std::optional<double> slo_p99_ms;
@@ -94,8 +100,19 @@ struct Verdict {
   std::optional<std::string> tier;  // nullopt: no tier met
 };
 
+// A room's share of the run, so another client in that room can check loadgen's
+// figures (docs/loadgen.md, "Checked against an independent client").
+struct RoomTotal {
+  std::string name;
+  uint32_t members = 0;   // loadgen's clients in it at the last step's end
+  uint64_t messages = 0;  // room messages loadgen's clients sent to it and the server did not refuse
+};
+// summary.json lists rooms only up to this many (a huge --rooms would swamp it).
+constexpr std::size_t kMaxRoomsReported = 10'000;
+
 struct RunReport {
   RunInfo info;
+  std::vector<RoomTotal> rooms;  // empty when there are more than kMaxRoomsReported
   std::vector<StepReport> steps;
   std::vector<metrics::HdrHistogram> step_latency;  // one per step, same order
   metrics::HdrHistogram total_latency = make_latency_histogram();

@@ -67,21 +67,11 @@ std::string msg_head(std::string_view room, std::string_view text) {
   return head;
 }
 
-std::string whisper_head(std::string_view to, std::string_view text) {
-  std::string head = "{\"op\":\"whisper\",\"to\":";
-  proto::append_json_string(head, to);
-  head += ",\"text\":";
+std::string whisper_head(std::string_view text) {
+  std::string head = "{\"op\":\"whisper\",\"text\":";
   proto::append_json_string(head, text);
-  head += ",\"id\":\"";
+  head += ",\"to\":\"";
   return head;
-}
-
-void append_tagged(std::string& out, std::string_view head, MessageId id, Nanos ts) {
-  out += head;
-  append_message_id(out, id);
-  out += "\",\"ts\":";
-  proto::append_int(out, ts);
-  out += "}\n";
 }
 
 std::string filler_text(uint32_t size, uint64_t seed) {

@@ -29,12 +29,11 @@ void append_hello(std::string& out, std::string_view user);
 void append_join(std::string& out, std::string_view room);
 void append_bye(std::string& out);
 
-// A message line is the same bytes for every message of a client but for the id
-// and ts, so the constant head is built once per client and step.
-std::string msg_head(std::string_view room, std::string_view text);         // {"op":"msg",...,"id":"
-std::string whisper_head(std::string_view to, std::string_view text);       // {"op":"whisper",...,"id":"
-// Appends head + id + "\",\"ts\":" + ts + "}\n".
-void append_tagged(std::string& out, std::string_view head, MessageId id, Nanos ts);
+// A message line is the same bytes for every message of a client but for the id,
+// the ts and (whispers) the receiver, so the constant head is built once per
+// client and step; chatd_wire.h appends the rest.
+std::string msg_head(std::string_view room, std::string_view text);  // {"op":"msg","room":..,"text":..,"id":"
+std::string whisper_head(std::string_view text);                     // {"op":"whisper","text":..,"to":"
 
 // Deterministic printable filler of `size` bytes for message texts.
 std::string filler_text(uint32_t size, uint64_t seed);

@@ -3,6 +3,7 @@
 
 #include "loadgen/wire/event_parser.h"
 #include "loadgen/wire/requests.h"
+#include "loadgen/wire/wire_protocol.h"
 
 namespace chatd::loadgen {
 namespace {
@@ -27,17 +28,71 @@ TEST(MessageId, RoundTrips) {
   EXPECT_FALSE(parse_message_id("1.2.x"));
 }
 
-TEST(Requests, LinesAreTheProtocolsJson) {
+TEST(ChatdWire, LinesAreTheProtocolsJson) {
+  auto wire = make_wire_protocol(Target::chatd, {});
   std::string out;
-  append_hello(out, "lg-a-1");
-  append_join(out, "lg-a-r0");
+  wire->append_greeting(out, {"lg-a-1", "lg-a-r0"});
   EXPECT_EQ(out, "{\"op\":\"hello\",\"user\":\"lg-a-1\"}\n{\"op\":\"join\",\"room\":\"lg-a-r0\"}\n");
   out.clear();
-  append_tagged(out, msg_head("r", "say \"hi\""), {1, 2, 3}, 123456789);
+  wire->append_message(out, wire->message_head(MessageKind::room, "r", "say \"hi\""), {}, {1, 2, 3}, 123456789);
   EXPECT_EQ(out, "{\"op\":\"msg\",\"room\":\"r\",\"text\":\"say \\\"hi\\\"\",\"id\":\"1.2.3\",\"ts\":123456789}\n");
   out.clear();
-  append_tagged(out, whisper_head("bob", "psst"), {1, 0, 0}, 5);
-  EXPECT_EQ(out, "{\"op\":\"whisper\",\"to\":\"bob\",\"text\":\"psst\",\"id\":\"1.0.0\",\"ts\":5}\n");
+  const MessageHead whisper = wire->message_head(MessageKind::whisper, "r", "psst");
+  wire->append_message(out, whisper, "bob", {1, 0, 0}, 5);
+  wire->append_message(out, whisper, "carol", {1, 0, 1}, 6);
+  EXPECT_EQ(out,
+            "{\"op\":\"whisper\",\"text\":\"psst\",\"to\":\"bob\",\"id\":\"1.0.0\",\"ts\":5}\n"
+            "{\"op\":\"whisper\",\"text\":\"psst\",\"to\":\"carol\",\"id\":\"1.0.1\",\"ts\":6}\n");
+  EXPECT_FALSE(wire->answers_in_order(MessageKind::room));
+  EXPECT_FALSE(wire->answers_in_order(MessageKind::whisper));
+}
+
+// Collects a session's events as text, one line each.
+struct Recorder final : WireEventSink {
+  std::string log;
+  bool on_wire_event(const WireEvent& e) override {
+    static const char* kinds[] = {"ready", "room", "direct", "accepted", "error", "info", "garbled"};
+    log += kinds[int(e.kind)];
+    if (!e.id.empty()) log += " id=" + std::string(e.id);
+    if (e.has_ts) log += " ts=" + std::to_string(e.ts);
+    if (e.seq) log += " seq=" + std::to_string(e.seq);
+    if (e.last_seq) log += " last_seq=" + std::to_string(e.last_seq);
+    if (e.receivers >= 0) log += " receivers=" + std::to_string(e.receivers);
+    if (!e.code.empty()) log += " code=" + std::string(e.code);
+    if (!e.op.empty()) log += " op=" + std::string(e.op);
+    if (e.shards) log += " shards=" + std::to_string(e.shards);
+    log += '\n';
+    return true;
+  }
+};
+
+TEST(ChatdWire, SessionTurnsLinesIntoEventsWhereverTheyAreSplit) {
+  auto wire = make_wire_protocol(Target::chatd, {});
+  const std::string stream =
+      "{\"ev\":\"welcome\",\"user\":\"a\",\"shard\":0,\"shards\":2}\n"
+      "{\"ev\":\"joined\",\"room\":\"r\",\"members\":1,\"seq\":4,\"epoch\":9}\n"
+      "{\"ev\":\"user_joined\",\"room\":\"r\",\"user\":\"b\"}\n"
+      "{\"ev\":\"msg\",\"room\":\"r\",\"from\":\"a\",\"text\":\"hi\",\"seq\":5,\"id\":\"1.0.0\",\"ts\":77}\n"
+      "{\"ev\":\"whisper\",\"from\":\"b\",\"text\":\"x\",\"id\":\"1.3.0\",\"ts\":78}\n"
+      "{\"ev\":\"whisper_sent\",\"to\":\"b\",\"id\":\"1.0.1\"}\n"
+      "{\"ev\":\"error\",\"code\":\"rate_limited\",\"msg\":\"slow\",\"op\":\"msg\"}\n"
+      "not json\n";
+  const std::string want =
+      "info shards=2\nready last_seq=4\nroom id=1.0.0 ts=77 seq=5\ndirect id=1.3.0 ts=78\naccepted id=1.0.1\n"
+      "error code=rate_limited op=msg\ngarbled code=bad_server_json\n";
+  for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+    auto session = wire->new_session({"a", "r"});
+    Recorder rec;
+    std::string reply;
+    // Each piece is followed by padding, as the reactor's receive buffers are.
+    for (std::string piece : {stream.substr(0, cut), stream.substr(cut)}) {
+      const std::size_t n = piece.size();
+      piece.append(simdjson::SIMDJSON_PADDING, ' ');
+      EXPECT_EQ(session->feed(std::string_view(piece.data(), n), rec, reply), "");
+    }
+    EXPECT_EQ(rec.log, want) << "split at " << cut;
+    EXPECT_TRUE(reply.empty());
+  }
 }
 
 TEST(Requests, FillerHasTheAskedSizeAndIsPrintable) {

@@ -1,0 +1,108 @@
+#include "loadgen/wire/chatd_wire.h"
+
+#include "loadgen/wire/event_parser.h"
+#include "loadgen/wire/frame_buffer.h"
+#include "proto/json_writer.h"
+#include "proto/line_framer.h"
+
+namespace chatd::loadgen {
+namespace {
+
+class ChatdSession final : public WireSession {
+ public:
+  explicit ChatdSession(EventParser& parser) : parser_(parser) {}
+
+  std::string_view feed(std::string_view data, WireEventSink& sink, std::string&) override {
+    auto r = framer_.feed(data, [&](std::string_view line) {
+      return deliver(line, sink) ? proto::FrameVerdict::next : proto::FrameVerdict::pause;
+    });
+    return r == proto::FeedResult::frame_too_large ? "server_line_too_long" : "";
+  }
+
+ private:
+  bool deliver(std::string_view line, WireEventSink& sink) {
+    ServerEvent e;
+    WireEvent w;
+    if (!parser_.parse(line, e)) {
+      w.kind = WireEvent::Kind::garbled;
+      w.code = "bad_server_json";
+      return sink.on_wire_event(w);
+    }
+    switch (e.kind) {
+      case EventKind::msg:
+        w.kind = WireEvent::Kind::room_delivery;
+        w.seq = e.seq;
+        break;
+      case EventKind::whisper: w.kind = WireEvent::Kind::direct_delivery; break;
+      case EventKind::whisper_sent: w.kind = WireEvent::Kind::accepted; break;
+      case EventKind::joined:
+        w.kind = WireEvent::Kind::ready;
+        w.last_seq = e.seq;
+        break;
+      case EventKind::welcome:
+        w.kind = WireEvent::Kind::server_info;
+        w.shards = e.shards;
+        break;
+      case EventKind::error:
+        w.kind = WireEvent::Kind::error;
+        w.code = e.code.empty() ? std::string_view("error") : e.code;
+        w.op = e.op;
+        break;
+      default: return true;  // user_joined, user_left, ...: not measured
+    }
+    w.id = e.id;
+    w.ts = e.ts;
+    w.has_ts = e.has_ts;
+    return sink.on_wire_event(w);
+  }
+
+  EventParser& parser_;
+  proto::LineFramer framer_{kMaxServerFrame};
+};
+
+class ChatdWire final : public WireProtocol {
+ public:
+  Target target() const override { return Target::chatd; }
+
+  std::unique_ptr<WireSession> new_session(const ClientAddress&) override {
+    return std::make_unique<ChatdSession>(parser_);
+  }
+
+  // hello and join go together: chatd handles a connection's requests in order
+  // (and carries the join along when the hello moves the connection to its home shard).
+  void append_greeting(std::string& out, const ClientAddress& client) const override {
+    append_hello(out, client.user);
+    append_join(out, client.room);
+  }
+
+  MessageHead message_head(MessageKind kind, std::string_view room, std::string_view text) const override {
+    if (kind == MessageKind::room) return {msg_head(room, text), {}};
+    return {whisper_head(text), {}};
+  }
+
+  void append_message(std::string& out, const MessageHead& head, std::string_view to, MessageId id,
+                      Nanos ts) const override {
+    out += head.prefix;
+    if (!to.empty()) {  // user names need no JSON escaping (PROTOCOL.md's name rule)
+      out += to;
+      out += "\",\"id\":\"";
+    }
+    append_message_id(out, id);
+    out += "\",\"ts\":";
+    proto::append_int(out, ts);
+    out += "}\n";
+  }
+
+  // Refusals are error events naming the op, whisper_sent names the whisper:
+  // nothing needs matching by order.
+  bool answers_in_order(MessageKind) const override { return false; }
+
+ private:
+  EventParser parser_;  // one per worker thread, shared by its sessions
+};
+
+}  // namespace
+
+std::unique_ptr<WireProtocol> make_chatd_wire() { return std::make_unique<ChatdWire>(); }
+
+}  // namespace chatd::loadgen

@@ -1,0 +1,159 @@
+// loadgen against the servers it compares chatd with (Redis pub/sub and NATS,
+// from Debian's redis-server and nats-server packages), each started here on a
+// free loopback port, and the point-to-point workload (--whisper) against all
+// three targets: every delivery loadgen expects arrives, exactly once, in order.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdlib>
+#include <memory>
+#include <regex>
+#include <string>
+#include <tuple>
+
+#include "child_process.h"
+
+namespace loadgen_it {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// The target's server on a free port; loadgen retries refused connects for its
+// --connect-timeout, which covers the server's start-up.
+struct Server {
+  std::unique_ptr<ChildProcess> process;
+  int port = 0;
+
+  explicit Server(const std::string& target) {
+    if (target == "chatd") {
+      process = std::make_unique<ChildProcess>(
+          env("CHATD_BIN"), std::vector<std::string>{"--port", "0", "--bind", "127.0.0.1", "--shards", "2",
+                                                     "--metrics-port", "0"});
+      std::smatch m;
+      if (!process->wait_stderr("chatd ready: port=", 10s)) return;
+      const std::string err = process->err();
+      if (std::regex_search(err, m, std::regex("chatd ready: port=(\\d+)"))) port = std::stoi(m[1]);
+      return;
+    }
+    port = free_port();
+    if (target == "redis") {
+      // Production-like for a pub/sub benchmark: no persistence.
+      process = std::make_unique<ChildProcess>(
+          env("REDIS_SERVER_BIN"), std::vector<std::string>{"--port", std::to_string(port), "--bind", "127.0.0.1",
+                                                            "--save", "", "--appendonly", "no"});
+    } else {
+      process = std::make_unique<ChildProcess>(
+          env("NATS_SERVER_BIN"), std::vector<std::string>{"-p", std::to_string(port), "-a", "127.0.0.1"});
+    }
+  }
+};
+
+uint64_t room_deliveries(uint64_t clients, uint64_t rooms, uint64_t msgs) {
+  uint64_t total = 0;
+  for (uint64_t r = 0; r < rooms; ++r) {
+    const uint64_t size = clients / rooms + (r < clients % rooms ? 1 : 0);
+    total += size * size * msgs;
+  }
+  return total;
+}
+
+// (target, --whisper)
+class LoadgenTargets : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};
+
+TEST_P(LoadgenTargets, DeliversExactlyTheExpectedCounts) {
+  const auto [target, whisper] = GetParam();
+  for (const char* var : {"LOADGEN_BIN", "CHATD_BIN", "REDIS_SERVER_BIN", "NATS_SERVER_BIN"})
+    ASSERT_FALSE(env(var).empty()) << var << " is not set";
+  Server server(target);
+  ASSERT_NE(server.port, 0) << target << " did not start";
+  const std::string dir = make_temp_dir();
+  const std::string out = dir + "/results";
+  std::vector<std::string> args{"--target", target, "--ramp", "10", "--msgs", "10", "--steps", "2", "--rooms",
+                                "2", "--port", std::to_string(server.port), "--out", out, "--threads", "2",
+                                "--step-timeout", "20s", "--no-progress"};
+  if (whisper) args.push_back("--whisper");
+  ChildProcess lg(env("LOADGEN_BIN"), args);
+  auto code = lg.wait_exit(60s);
+  ASSERT_TRUE(code) << "loadgen did not finish:\n" << lg.err();
+  ASSERT_EQ(*code, 0) << lg.err() << lg.out();
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const std::string json = read_file(out + "/summary.json");
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
+  EXPECT_EQ(std::string_view(doc["target"]["name"]), target);
+  if (target != "chatd") {
+    EXPECT_FALSE(doc["target"]["version"].is_null()) << "HELLO/INFO name the server's version";
+    EXPECT_TRUE(doc["chatd"].is_null());
+  }
+  EXPECT_EQ(std::string_view(doc["workload"]["traffic"]), whisper ? "whisper" : "room");
+  simdjson::dom::array steps = doc["steps"];
+  ASSERT_EQ(steps.size(), 2u);
+  for (uint64_t k = 1; k <= 2; ++k) {
+    simdjson::dom::element s = steps.at(k - 1);
+    SCOPED_TRACE("step " + std::to_string(k));
+    const uint64_t clients = 10 * k;
+    const uint64_t expected = whisper ? clients * 10 : room_deliveries(clients, 2, 10);
+    EXPECT_EQ(uint64_t(s["clients"]), clients);
+    EXPECT_EQ(uint64_t(s["connect_failures"]), 0u);
+    EXPECT_EQ(uint64_t(s["messages_sent"]), clients * 10);
+    EXPECT_EQ(uint64_t(s["messages_rejected"]), 0u);
+    EXPECT_EQ(uint64_t(s["deliveries_expected"]), expected);
+    EXPECT_EQ(uint64_t(s["deliveries_received"]), expected);
+    EXPECT_EQ(uint64_t(s["lost"]), 0u);
+    EXPECT_EQ(uint64_t(s["duplicates"]), 0u);
+    EXPECT_EQ(uint64_t(s["out_of_order"]), 0u);
+    EXPECT_EQ(uint64_t(s["late"]), 0u);
+    EXPECT_EQ(uint64_t(s["foreign"]), 0u);
+    EXPECT_EQ(simdjson::dom::object(s["errors"]).size(), 0u);
+    EXPECT_FALSE(bool(s["timed_out"]));
+    EXPECT_EQ(uint64_t(s["latency"]["count"]), expected);
+  }
+  // Per room: 5 members after step 1, 10 after step 2, each sending 10 a step.
+  simdjson::dom::array rooms = doc["rooms"];
+  ASSERT_EQ(rooms.size(), 2u);
+  for (simdjson::dom::element r : rooms) {
+    EXPECT_EQ(uint64_t(r["members"]), 10u);
+    EXPECT_EQ(uint64_t(r["messages_sent"]), whisper ? 0u : 150u);
+  }
+  std::system(("rm -rf " + dir).c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Peers, LoadgenTargets,
+                         ::testing::Values(std::make_tuple("redis", false), std::make_tuple("nats", false),
+                                           std::make_tuple("chatd", true), std::make_tuple("redis", true),
+                                           std::make_tuple("nats", true)),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + (std::get<1>(info.param) ? "_whisper" : "_rooms");
+                         });
+
+// Interactive mode mixes room and whisper steps on the same connections: on the
+// peers, answers to one step's messages must not be taken for the next step's.
+TEST(LoadgenTargetsInteractive, RoomsThenWhispersOnThePeers) {
+  for (const std::string target : {"redis", "nats"}) {
+    SCOPED_TRACE(target);
+    Server server(target);
+    const std::string dir = make_temp_dir();
+    ChildProcess lg(env("LOADGEN_BIN"),
+                    {"--interactive", "--target", target, "--rooms", "2", "--port", std::to_string(server.port),
+                     "--out", dir + "/r", "--window", "2"},
+                    "spawn 5\nbroadcast hi 20\nwhisper 20\nbroadcast again 3\nsummary\nexit\n");
+    auto code = lg.wait_exit(30s);
+    ASSERT_TRUE(code) << lg.err();
+    EXPECT_EQ(*code, 0) << lg.err();
+    // Rooms of 3 and 2: (9 + 4) x 20, then 5 x 20 whispers, then (9 + 4) x 3.
+    const std::string text = lg.out();
+    EXPECT_NE(text.find("clients 5 | sent 215 | expected 399 | received 399 | lost 0 | dup 0 | out-of-order 0"),
+              std::string::npos)
+        << text;
+    std::system(("rm -rf " + dir).c_str());
+  }
+}
+
+}  // namespace
+}  // namespace loadgen_it
