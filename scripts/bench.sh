@@ -107,7 +107,7 @@ for t in "${targets[@]}"; do
     if ! python3 bench/report.py saturated "$out/runs/$t-fanout-$r"; then break; fi
   done
   echo "bench:   rooms ramp to $rooms_max clients" >&2
-  timeout -s INT 300 "${LG[@]}" --target "$(target_flag "$t")" --port "$port" --out "$out/runs/$t-rooms-ramp" \
+  timeout -s INT 150 "${LG[@]}" --target "$(target_flag "$t")" --port "$port" --out "$out/runs/$t-rooms-ramp" \
     --ramp 100 --msgs 100 --max-clients "$rooms_max" --rooms 25 --size 64 --slo-p99 1s --step-timeout 30s \
     >"$out/runs/$t-rooms-ramp.txt" 2>"$out/runs/$t-rooms-ramp.err" || true
   echo "bench:   p2p whispers, $p2p_clients clients" >&2

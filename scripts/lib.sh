@@ -17,16 +17,22 @@ ensure_packages() {
   echo "installing: ${missing[*]}" >&2
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq >/dev/null
+  local log
+  log=$(mktemp)
+  if ! $sudo apt-get update -qq >"$log" 2>&1; then cat "$log" >&2; rm -f "$log"; return 1; fi
   # policy-rc.d 101: packages (prometheus) must not start system services; the
   # scripts run their own instances on loopback.
   local policy=/usr/sbin/policy-rc.d created_policy=""
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && created_policy=1
   fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  local rc=0
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    >"$log" 2>&1 || rc=$?
   [ -n "$created_policy" ] && $sudo rm -f "$policy"
-  return 0
+  [ "$rc" -ne 0 ] && cat "$log" >&2
+  rm -f "$log"
+  return "$rc"
 }
 
 # ensure_build DIR [meson setup options...] [-- targets...]: configure once, then
