@@ -123,18 +123,8 @@ raise_sysctl fs.file-max $(( 4 * target + 100000 ))
 # --- chatd ----------------------------------------------------------------------------
 chatd_cmd=("$CHATD_ROOT/$build/chatd" --port 0 --metrics-port 0 --bind 127.0.0.1 --backend "$backend")
 [ -n "$shards" ] && chatd_cmd+=(--shards "$shards")
-: >"$out/chatd.log"  # exists before the background job opens it, for the sed below
-"${chatd_cmd[@]}" 2>"$out/chatd.log" &
-chatd_pid=$!
-port="" metrics_port=""
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*chatd ready: port=\([0-9]*\).*/\1/p' "$out/chatd.log")
-  [ -n "$port" ] && break
-  kill -0 "$chatd_pid" 2>/dev/null || { cat "$out/chatd.log" >&2; die "chatd did not start"; }
-  sleep 0.1
-done
-[ -n "$port" ] || die "chatd did not say it was ready in 10 s (see $out/chatd.log)"
-metrics_port=$(sed -n 's/.*chatd ready: .*metrics_port=\([0-9]*\).*/\1/p' "$out/chatd.log")
+start_chatd "$out/chatd.log" "${chatd_cmd[@]}" || { chatd_pid=$CHATD_PID; die "chatd did not start"; }
+chatd_pid=$CHATD_PID port=$CHATD_PORT metrics_port=$CHATD_METRICS_PORT
 
 snapshot() {  # tag: copy what the report needs from /proc
   cat "/proc/$chatd_pid/status" >"$out/proc/chatd-status.$1"

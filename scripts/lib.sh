@@ -58,3 +58,30 @@ ensure_build() {
   fi
   rm -f "$log"
 }
+
+# start_chatd LOG ARGS...: starts a chatd binary (ARGS[0]) with its stderr in LOG,
+# waits up to 10 s for "chatd ready: port=N metrics_port=M ...", and sets
+# CHATD_PID, CHATD_PORT and CHATD_METRICS_PORT. Returns 1 (log on stderr) if it
+# exits or stays silent.
+start_chatd() {
+  local log=$1
+  shift
+  : >"$log"
+  "$@" 2>"$log" &
+  CHATD_PID=$!
+  CHATD_PORT="" CHATD_METRICS_PORT=""
+  for _ in $(seq 100); do
+    CHATD_PORT=$(sed -n 's/.*chatd ready: port=\([0-9]*\).*/\1/p' "$log")
+    [ -n "$CHATD_PORT" ] && break
+    if ! kill -0 "$CHATD_PID" 2>/dev/null; then
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  if [ -z "$CHATD_PORT" ]; then
+    echo "chatd did not say it was ready in 10 s (see $log)" >&2
+    return 1
+  fi
+  CHATD_METRICS_PORT=$(sed -n 's/.*chatd ready: .*metrics_port=\([0-9]*\).*/\1/p' "$log")
+}

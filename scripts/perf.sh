@@ -128,16 +128,9 @@ trap 'exit 130' INT TERM
 if [ -z "$pid" ]; then
   : >"$out/chatd.log"  # exists before the background job opens it, for the sed below
   # shellcheck disable=SC2086  # chatd_args is a list of words on purpose
-  "$BIN/chatd" --port 0 --metrics-port 0 --bind 127.0.0.1 $chatd_args 2>"$out/chatd.log" &
-  chatd_pid=$!
-  pid=$chatd_pid
-  for _ in $(seq 100); do
-    port=$(sed -n 's/.*chatd ready: port=\([0-9]*\).*/\1/p' "$out/chatd.log")
-    [ -n "$port" ] && break
-    kill -0 "$chatd_pid" 2>/dev/null || { cat "$out/chatd.log" >&2; die "chatd did not start"; }
-    sleep 0.1
-  done
-  [ -n "$port" ] || die "chatd did not say it was ready in 10 s (see $out/chatd.log)"
+  start_chatd "$out/chatd.log" "$BIN/chatd" --port 0 --metrics-port 0 --bind 127.0.0.1 $chatd_args ||
+    { chatd_pid=$CHATD_PID; die "chatd did not start"; }
+  chatd_pid=$CHATD_PID pid=$CHATD_PID port=$CHATD_PORT
 fi
 exe=$(readlink "/proc/$pid/exe")
 
