@@ -85,3 +85,27 @@ start_chatd() {
   fi
   CHATD_METRICS_PORT=$(sed -n 's/.*chatd ready: .*metrics_port=\([0-9]*\).*/\1/p' "$log")
 }
+
+# prometheus_session NAME PORT: for scripts that run their own Prometheus on
+# loopback. Dies if PORT is taken, makes a temp dir in $work, and makes exiting
+# (also on Ctrl-C) stop the Prometheus whose pid is in $prom_pid and remove $work.
+prometheus_session() {
+  local name=$1 port=$2
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "$name: port $port is taken (the system prometheus service?): choose another with --port" >&2
+    exit 2
+  fi
+  work=$(mktemp -d "${TMPDIR:-/tmp}/chatd-$name.XXXXXX")
+  prom_pid=""
+  trap _prometheus_session_end EXIT
+  trap 'echo; echo "stopping Prometheus"; exit 0' INT TERM
+}
+
+# shellcheck disable=SC2317  # called from the EXIT trap
+_prometheus_session_end() {
+  if [ -n "${prom_pid:-}" ] && kill -0 "$prom_pid" 2>/dev/null; then
+    kill -TERM "$prom_pid" 2>/dev/null || true
+    wait "$prom_pid" 2>/dev/null || true
+  fi
+  rm -rf "${work:?}"
+}

@@ -9,8 +9,8 @@
 # It never uses the system's prometheus service: it starts its own process with
 # a temporary data directory (or --data-dir, kept afterwards).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-CHATD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 usage() {
   cat <<EOF
@@ -79,22 +79,7 @@ http_get() {
   printf '%s\n' "${resp#*$'\r\n\r\n'}"
 }
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-  die "port $port is taken (the system prometheus service?): choose another with --port"
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/chatd-observe.XXXXXX")
-prom_pid=""
-# shellcheck disable=SC2317  # called from the EXIT trap
-cleanup() {
-  if [ -n "$prom_pid" ] && kill -0 "$prom_pid" 2>/dev/null; then
-    kill -TERM "$prom_pid" 2>/dev/null || true
-    wait "$prom_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo; echo "stopping Prometheus"; exit 0' INT TERM
+prometheus_session observe "$port"
 
 # The shipped config with this run's targets; alerts.yml sits beside it
 # because rule_files is relative to the config file.

@@ -9,8 +9,8 @@
 #   scripts/results-to-prometheus.sh results/                 # every run in results/
 #   scripts/results-to-prometheus.sh --serve                  # serve what was backfilled before
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-CHATD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 usage() {
   cat <<EOF
@@ -136,21 +136,7 @@ fi
 
 [ $serve -eq 1 ] || exit 0
 
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-  die "port $port is taken: choose another with --port"
-fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/chatd-results.XXXXXX")
-prom_pid=""
-# shellcheck disable=SC2317  # called from the EXIT trap
-cleanup() {
-  if [ -n "$prom_pid" ] && kill -0 "$prom_pid" 2>/dev/null; then
-    kill -TERM "$prom_pid" 2>/dev/null || true
-    wait "$prom_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'echo "stopping Prometheus"; exit 0' INT TERM
+prometheus_session results "$port"
 
 # Nothing to scrape: this Prometheus only answers queries on stored blocks.
 printf 'global:\n  scrape_interval: 1m\n' >"$work/prometheus.yml"
