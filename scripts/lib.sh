@@ -109,3 +109,17 @@ _prometheus_session_end() {
   fi
   rm -rf "${work:?}"
 }
+
+# prometheus_wait NAME: waits for the Prometheus in $prom_pid (a Ctrl-C trap ends
+# the script sooner); if it exits on its own, shows its log and fails.
+prometheus_wait() {
+  local rc
+  set +e
+  wait "$prom_pid"
+  rc=$?
+  set -e
+  prom_pid=""
+  tail -20 "$work/prometheus.log" >&2
+  echo "$1: Prometheus exited on its own (status $rc)" >&2
+  exit 2
+}

@@ -144,10 +144,4 @@ EOF
 
 # Prometheus runs in the background (so it ignores the terminal's SIGINT);
 # the INT/TERM trap above stops it. `wait` returns early when a trap fires.
-set +e
-wait "$prom_pid"
-rc=$?
-set -e
-prom_pid=""
-tail -20 "$work/prometheus.log" >&2
-die "Prometheus exited on its own (status $rc)"
+prometheus_wait observe.sh

@@ -172,10 +172,4 @@ fi
 echo
 echo "serving $data_dir on http://127.0.0.1:$port (log: $work/prometheus.log) — Ctrl-C to stop"
 
-set +e
-wait "$prom_pid"
-rc=$?
-set -e
-prom_pid=""
-tail -20 "$work/prometheus.log" >&2
-die "Prometheus exited on its own (status $rc)"
+prometheus_wait results-to-prometheus.sh

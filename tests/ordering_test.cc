@@ -15,17 +15,7 @@
 namespace chatd_it {
 namespace {
 
-class Ordering : public testing::TestWithParam<ServerParam> {
- protected:
-  void SetUp() override { server_ = ChatdProcess::start(GetParam().backend, GetParam().shards); }
-  void TearDown() override {
-    if (server_ && !server_->running())
-      ADD_FAILURE() << "chatd died during this test: " << server_->wait_exit(0ms)->describe()
-                    << "\nstderr:\n"
-                    << stderr_tail(*server_);
-  }
-  std::unique_ptr<ChatdProcess> server_;
-};
+class Ordering : public FreshServerTest {};
 
 INSTANTIATE_TEST_SUITE_P(Backends, Ordering, testing::ValuesIn(backends_x({4})), param_name);
 

@@ -16,25 +16,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class TextMode : public testing::TestWithParam<ServerParam> {
+class TextMode : public FreshServerTest {
  protected:
-  void SetUp() override { server_ = ChatdProcess::start(GetParam().backend, GetParam().shards); }
-  void TearDown() override {
-    if (server_ && !server_->running())
-      ADD_FAILURE() << "chatd died during this test: " << server_->wait_exit(0ms)->describe()
-                    << "\nstderr:\n"
-                    << stderr_tail(*server_);
-  }
-  uint16_t port() const { return server_->port(); }
-  int shards() const { return GetParam().shards; }
-
   Client json_in_lobby(const std::string& name) {
     Client c = login(port(), name);
     join(c, "lobby");
     return c;
   }
-
-  std::unique_ptr<ChatdProcess> server_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, TextMode, testing::ValuesIn(backends_x({1, 4})), param_name);

@@ -76,4 +76,10 @@ std::unique_ptr<ChatdProcess> SharedServerTest::fresh_server(
   return ChatdProcess::start(GetParam().backend, GetParam().shards, flags);
 }
 
+void FreshServerTest::TearDown() {
+  if (server_ && !server_->running())
+    ADD_FAILURE() << "chatd died during this test: " << server_->wait_exit(0ms)->describe() << "\nstderr:\n"
+                  << stderr_tail(*server_);
+}
+
 }  // namespace chatd_it

@@ -56,4 +56,18 @@ class SharedServerTest : public testing::TestWithParam<ServerParam> {
   ChatdProcess* server_ = nullptr;
 };
 
+// A server of the parameter's configuration started for each test, for tests
+// that need the whole server to themselves; TearDown reports a crash with
+// chatd's stderr.
+class FreshServerTest : public testing::TestWithParam<ServerParam> {
+ protected:
+  void SetUp() override { server_ = ChatdProcess::start(GetParam().backend, GetParam().shards); }
+  void TearDown() override;
+
+  uint16_t port() const { return server_->port(); }
+  int shards() const { return GetParam().shards; }
+
+  std::unique_ptr<ChatdProcess> server_;
+};
+
 }  // namespace chatd_it
