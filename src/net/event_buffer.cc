@@ -18,6 +18,7 @@ EventBuffer* EventBuffer::create(std::string_view json, std::string_view text, c
   b->text_len_ = uint32_t(text.size());
   b->exclude_session_ = route.exclude_session;
   b->arrived_ = route.arrived;
+  b->is_message_ = route.is_message;
   // An empty view may carry a null pointer, which memcpy must never see.
   char* at = b->data_;
   for (std::string_view part : {route.room, json, text}) {

@@ -23,6 +23,7 @@ struct EventRoute {
   std::string_view room;
   uint64_t exclude_session = 0;  // that member does not get it (typing, user_joined)
   Nanos arrived = 0;             // when the frame that caused it arrived (latency)
+  bool is_message = false;       // a sequenced `msg`: counted as delivered, timed
 };
 
 class EventBuffer {
@@ -36,6 +37,9 @@ class EventBuffer {
   std::string_view room() const { return {data_, room_len_}; }
   uint64_t exclude_session() const { return exclude_session_; }
   Nanos arrived() const { return arrived_; }
+  bool is_message() const { return is_message_; }
+  // Where the stored bytes begin: queue entries keep offsets from here.
+  const char* base() const { return data_; }
 
   void retain(uint32_t n = 1) {
     // Relaxed: whoever retains already holds a reference, so the buffer is alive.
@@ -54,6 +58,7 @@ class EventBuffer {
   uint32_t json_len_;
   uint32_t text_len_;
   uint16_t room_len_;
+  bool is_message_;
   uint64_t exclude_session_;
   Nanos arrived_;
   char data_[];  // room | json | text

@@ -6,7 +6,8 @@ namespace chatd::net {
 
 void OutboundQueue::push(EventBuffer* buffer, std::string_view part, bool droppable) {
   if (count_ == capacity_) grow();
-  ring_[(head_ + count_) & (capacity_ - 1)] = Entry{buffer, part.data(), uint32_t(part.size()), droppable};
+  ring_[(head_ + count_) & (capacity_ - 1)] =
+      Entry{buffer, uint32_t(part.data() - buffer->base()), uint32_t(part.size()), droppable};
   ++count_;
   bytes_ += part.size();
 }
@@ -25,7 +26,7 @@ int OutboundQueue::gather(iovec* iov, int max) const {
   for (uint32_t i = 0; i < count_ && n < max; ++i, ++n) {
     const Entry& e = at(i);
     const uint32_t skip = i == 0 ? head_sent_ : 0;
-    iov[n].iov_base = const_cast<char*>(e.data + skip);
+    iov[n].iov_base = const_cast<char*>(e.data() + skip);
     iov[n].iov_len = e.len - skip;
   }
   return n;
@@ -47,10 +48,12 @@ void OutboundQueue::consume(std::size_t n) {
     head_sent_ = 0;
   }
   if (count_ == 0) {
-    // Idle connections hold no queue storage.
-    ring_.reset();
-    capacity_ = 0;
     head_ = 0;
+    // A ring grown by a burst goes; a small one stays for the next event.
+    if (capacity_ > kKeptCapacity) {
+      ring_.reset();
+      capacity_ = 0;
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 // A connection's queue of bytes to send: references to shared EventBuffers, never copies.
 //
 // Bound: the owner checks bytes() against --max-outbound before queueing a droppable
-// (broadcast) entry; direct replies are always queued. Storage is a small ring that
-// exists only while something is queued, so an idle connection holds none.
+// (broadcast) entry; direct replies are always queued. Storage is a ring of 16-byte
+// entries, allocated on first use; when it empties it is kept if small (so steady
+// traffic allocates nothing per event) and freed if a burst had grown it.
 #pragma once
 
 #include <sys/uio.h>
@@ -46,10 +47,13 @@ class OutboundQueue {
  private:
   struct Entry {
     EventBuffer* buffer;
-    const char* data;
-    uint32_t len;
-    bool droppable;
+    uint32_t offset;        // of the bytes, from buffer->base()
+    uint32_t len : 31;
+    uint32_t droppable : 1;
+    const char* data() const { return buffer->base() + offset; }
   };
+  static_assert(sizeof(Entry) == 16);
+  static constexpr uint32_t kKeptCapacity = 4;  // ring kept across idle periods: 64 bytes
   Entry& at(uint32_t i) const { return ring_[(head_ + i) & (capacity_ - 1)]; }
   void grow();
 

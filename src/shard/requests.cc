@@ -75,7 +75,7 @@ void Shard::do_hello(Connection& c, const proto::Request& r, std::string_view fr
     if (c.receiving) reactor_->stop_recv(c.key, c.fd);
     return;
   }
-  if (users_.count(std::string(r.user))) {
+  if (users_.contains(r.user)) {
     send_error(c, ErrorCode::name_taken, std::string(r.user) + " is already online", r.rid, proto::op_name(r.op));
     if (text) queue_reply(c, proto::kTextPrompt);
     return;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "chat/owned_room.h"
+#include "common/string_map.h"
 #include "config/config.h"
 #include "proto/error_code.h"
 #include "proto/json_request_parser.h"
@@ -129,6 +130,8 @@ class Shard final : public reactor::Handler {
   void record_broadcast_latencies();
   void fan_out(chat::OwnedRoom& room, net::EventBuffer* event);
   template <class Event>
+  net::EventBuffer* encode_broadcast(const chat::OwnedRoom& room, const Event& ev, const net::EventRoute& route);
+  template <class Event>
   void broadcast_event(chat::OwnedRoom& room, std::string_view room_name, const Event& ev, uint64_t exclude,
                        Nanos arrived);
   void send_reply_to(const xshard::Requester& to, std::string_view encoded, int pending_done);
@@ -158,9 +161,9 @@ class Shard final : public reactor::Handler {
   std::vector<reactor::ConnKey> closing_;                         // draining or lingering
 
   // Users whose home is this shard, and the rooms this shard hosts members of / owns.
-  std::unordered_map<std::string, Connection*> users_;
-  std::unordered_map<std::string, std::unique_ptr<LocalRoom>> local_rooms_;
-  std::unordered_map<std::string, std::unique_ptr<chat::OwnedRoom>> owned_rooms_;
+  StringMap<Connection*> users_;
+  StringMap<std::unique_ptr<LocalRoom>> local_rooms_;
+  StringMap<std::unique_ptr<chat::OwnedRoom>> owned_rooms_;
   uint64_t session_counter_ = 0;
   uint64_t last_epoch_ = 0;
 
@@ -172,7 +175,9 @@ class Shard final : public reactor::Handler {
   proto::JsonRequestParser parser_;
   metrics::HdrHistogram broadcast_latency_ = metrics::make_latency_histogram();
   std::vector<Nanos> latency_pending_;  // arrival times of msgs fanned out this turn
-  std::string scratch_;  // encoding buffer, reused
+  std::string scratch_;       // encoding buffer for direct replies, reused
+  std::string json_scratch_;  // encoding buffers for broadcasts, reused
+  std::string text_scratch_;
 
   bool accept_paused_ = false;
   Nanos accept_resume_at_ = 0;

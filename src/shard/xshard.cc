@@ -109,13 +109,22 @@ uint64_t Shard::new_epoch() {
   return last_epoch_;
 }
 
+// Encodes a room event once: JSON, plus the human line if the room has text
+// members. The scratch strings keep their capacity, so no allocation but the buffer's.
+template <class Event>
+net::EventBuffer* Shard::encode_broadcast(const chat::OwnedRoom& room, const Event& ev,
+                                          const net::EventRoute& route) {
+  json_scratch_.clear();
+  text_scratch_.clear();
+  proto::encode_json(json_scratch_, ev, {});
+  if (room.has_text_members()) proto::encode_text(text_scratch_, ev);
+  return net::EventBuffer::create(json_scratch_, text_scratch_, route);
+}
+
 template <class Event>
 void Shard::broadcast_event(chat::OwnedRoom& room, std::string_view room_name, const Event& ev, uint64_t exclude,
                             Nanos arrived) {
-  std::string json, text;
-  proto::encode_json(json, ev, {});
-  if (room.has_text_members()) proto::encode_text(text, ev);
-  net::EventBuffer* event = net::EventBuffer::create(json, text, {room_name, exclude, arrived});
+  net::EventBuffer* event = encode_broadcast(room, ev, {room_name, exclude, arrived});
   fan_out(room, event);
   event->release();
 }
@@ -163,10 +172,7 @@ void Shard::on_publish(xshard::Publish& m) {
   proto::Message ev{m.room, m.from, m.text, room.next_seq(), {}, {}};
   if (m.has_id) ev.id = m.id;
   if (m.has_ts) ev.ts = m.ts;
-  std::string json, text;
-  proto::encode_json(json, ev, {});
-  if (room.has_text_members()) proto::encode_text(text, ev);
-  net::EventBuffer* event = net::EventBuffer::create(json, text, {m.room, 0, m.arrived});
+  net::EventBuffer* event = encode_broadcast(room, ev, {m.room, 0, m.arrived, /*is_message=*/true});
   fan_out(room, event);
   room.remember(event);  // the history keeps the creation reference
 }
@@ -240,9 +246,9 @@ void Shard::on_join_ack(xshard::JoinAck& m) {
 }
 
 void Shard::on_broadcast(net::EventBuffer* event) {
-  auto it = local_rooms_.find(std::string(event->room()));
+  auto it = local_rooms_.find(event->room());
   if (it != local_rooms_.end()) {
-    const bool is_msg = event->json().starts_with(R"({"ev":"msg")");
+    const bool is_msg = event->is_message();
     uint32_t queued = 0;
     for (Connection* m : it->second->members) {
       if (m->phase != Phase::open || m->session == event->exclude_session()) continue;
