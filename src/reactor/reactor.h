@@ -23,10 +23,10 @@ namespace chatd::reactor {
 // Chosen by the shard for each connection; handed back with every completion so a
 // completion for a closed-and-reused slot can be recognised as stale. The low 32 bits
 // are a small dense index (the shard's connection slot), which backends may use to
-// index their own per-connection tables; the bits above are a generation.
+// index their own per-connection tables; the bits above are a generation, at most
+// 24 bits of it (a key fits in 56 bits: backends tag their user_data in the top byte).
 using ConnKey = uint64_t;
 constexpr uint32_t conn_index(ConnKey key) { return uint32_t(key); }
-constexpr ConnKey kMaxConnKey = (ConnKey(1) << 56) - 1;  // the top byte is the backend's
 
 // Receive buffers have this many readable bytes after the data handed to on_recv,
 // so the JSON parser can run in place (see proto/line_framer.h).

@@ -37,7 +37,6 @@ struct Connection {
   bool receiving = false;       // a recv is armed in the reactor
   bool send_in_flight = false;  // the reactor holds iovecs into `out`
   bool dirty = false;           // listed for this turn's send flush
-  bool prompted = false;        // text prompt sent
   bool input_paused = false;    // outbound over its bound: stop reading requests
   bool peer_closed = false;     // EOF seen: finish what was read, flush, close
   uint16_t pending = 0;         // cross-shard replies awaited; requests wait meanwhile
@@ -50,7 +49,6 @@ struct Connection {
   std::string current_room;  // text mode: where plain lines go
   chat::TokenBucket bucket;
 
-  Nanos accepted_at = 0;
   Nanos over_bound_since = 0;  // when broadcasts first had to be dropped; 0 = under
   Nanos deadline = 0;          // draining/lingering: close by then regardless
 

@@ -108,7 +108,6 @@ void Shard::run_timers() {
     Connection* c = find(prompt_queue_.front().first);
     prompt_queue_.pop_front();
     if (c && c->mode == proto::Mode::undecided && c->phase == Phase::open && c->framer.buffered() == 0) {
-      c->prompted = true;
       queue_reply(*c, proto::kTextPrompt);
     }
   }
@@ -175,7 +174,6 @@ void Shard::on_accept(int fd) {
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   Connection* c = add_connection(fd, proto::Mode::undecided);
-  c->accepted_at = now_;
   prompt_queue_.emplace_back(c->key, now_ + kSeconds);
   c->receiving = true;
   reactor_->start_recv(c->key, fd);

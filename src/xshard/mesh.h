@@ -26,7 +26,6 @@ struct Mailbox {
   MpscRing<Envelope> ring;
   UniqueFd wakeup_fd;
   alignas(kCacheLine) std::atomic<bool> sleeping{false};
-  alignas(kCacheLine) std::atomic<uint32_t> depth_hint{0};  // for metrics only
 };
 
 class Mesh {

@@ -100,7 +100,6 @@ class EpollReactor final : public Reactor {
   }
 
   void watch_wakeup(int event_fd) override {
-    wakeup_fd_ = event_fd;
     epoll_event ev{.events = EPOLLIN, .data = {.u64 = kTagWakeup | uint32_t(event_fd)}};
     epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, event_fd, &ev);
   }
@@ -201,7 +200,6 @@ class EpollReactor final : public Reactor {
   std::vector<Deferred> dispatching_;
   int listen_fd_ = -1;
   bool accepting_ = false;
-  int wakeup_fd_ = -1;
 };
 
 }  // namespace

@@ -72,7 +72,6 @@ class UringReactor final : public Reactor {
     }
     if (rc < 0) return system_error("io_uring_queue_init", -rc);
     ring_ready_ = true;
-    defer_taskrun_ = p.flags & IORING_SETUP_DEFER_TASKRUN;
     // Socket ops must never run on io-wq threads (they are poll-driven); cap the pool
     // anyway so that a surprise cannot become a thread storm.
     unsigned workers[2] = {1, 1};
@@ -286,7 +285,6 @@ class UringReactor final : public Reactor {
     }
     if (cqe.res > 0 || cqe.res == -ENOBUFS) {
       // Out of buffers is a normal state: this turn returns them, so re-arm now.
-      if (cqe.res == -ENOBUFS) ++enobufs_;
       return arm_recv(t);
     }
     t.state = RecvSlot::idle;
@@ -317,12 +315,10 @@ class UringReactor final : public Reactor {
 
   io_uring ring_{};
   bool ring_ready_ = false;
-  bool defer_taskrun_ = false;
   io_uring_buf_ring* buf_ring_ = nullptr;
   std::size_t buf_ring_bytes_ = 0;
   std::vector<char> buffers_;
   unsigned buffers_returned_ = 0;
-  uint64_t enobufs_ = 0;
   std::vector<RecvSlot> recv_slots_;
   std::vector<std::unique_ptr<SendSlot>> send_slots_;
   std::vector<uint32_t> free_send_slots_;
