@@ -37,8 +37,9 @@ TextLine parse_text_line(std::string_view line, bool logged_in, std::string_view
   }
   if (trim(line).empty()) return TextLine::empty;
   if (line.front() != '/') {
+    if (current_room.empty()) return TextLine::no_room;
     r.op = Op::msg;
-    if (!current_room.empty()) set_room(r, current_room);
+    set_room(r, current_room);
     r.text_state = FieldState::present;
     r.text = line;
     return TextLine::request;

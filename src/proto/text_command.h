@@ -13,10 +13,11 @@ enum class TextLine : uint8_t {
   empty,            // nothing to do
   unknown_command,  // a /word we do not know
   missing_argument, // /join without a room, /w without a name, ...
+  no_room,          // a message line while the user is in no room
 };
 
 // Before login the line is the user name; after it, a command or a message to
-// `current_room` (empty when the user is in no room: msg then fails with not_in_room).
+// `current_room` (empty when the user is in no room: then no_room).
 TextLine parse_text_line(std::string_view line, bool logged_in, std::string_view current_room,
                          Request& out);
 

@@ -148,6 +148,9 @@ proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
       case proto::TextLine::unknown_command:
         send_error(c, proto::ErrorCode::unknown_op, "unknown command (try /help)", {}, {});
         break;
+      case proto::TextLine::no_room:
+        send_error(c, proto::ErrorCode::not_in_room, "join a room first (/join ROOM)", {}, "msg");
+        break;
       case proto::TextLine::missing_argument:
         send_error(c, proto::ErrorCode::unknown_op, "missing argument (try /help)", {}, {});
         break;

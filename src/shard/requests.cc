@@ -130,8 +130,6 @@ void Shard::do_leave(Connection& c, const proto::Request& r) {
 }
 
 void Shard::do_msg(Connection& c, const proto::Request& r) {
-  if (c.mode == proto::Mode::text && r.room_state == FieldState::absent)
-    return send_error(c, ErrorCode::not_in_room, "join a room first (/join ROOM)", r.rid, proto::op_name(r.op));
   if (!valid_room(r)) return send_error(c, ErrorCode::bad_room, "a room name is 1-64 of A-Z a-z 0-9 _ . -", r.rid, proto::op_name(r.op));
   if (!local_membership(c, r.room)) return send_error(c, ErrorCode::not_in_room, "not in " + std::string(r.room), r.rid, proto::op_name(r.op));
   if (r.text_state != FieldState::present) return send_error(c, ErrorCode::bad_json, "msg needs a string text", r.rid, proto::op_name(r.op));
