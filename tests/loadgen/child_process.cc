@@ -8,8 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -107,6 +110,35 @@ bool ChildProcess::wait_stderr(const std::string& needle, Ms timeout) {
     std::this_thread::sleep_for(Ms(10));
   }
   return false;
+}
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+ChatdUnderTest start_chatd(const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"--port", "0", "--bind", "127.0.0.1", "--metrics-port", "0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  ChatdUnderTest c;
+  c.process = std::make_unique<ChildProcess>(env("CHATD_BIN"), args);
+  if (!c.process->wait_stderr("chatd ready: port=", std::chrono::seconds(10))) {
+    ADD_FAILURE() << "chatd did not start:\n" << c.process->err();
+    return c;
+  }
+  std::smatch m;
+  const std::string err = c.process->err();
+  if (std::regex_search(err, m, std::regex("chatd ready: port=(\\d+)"))) c.port = std::stoi(m[1]);
+  return c;
+}
+
+uint64_t room_deliveries(uint64_t clients, uint64_t rooms, uint64_t msgs) {
+  uint64_t total = 0;
+  for (uint64_t r = 0; r < rooms; ++r) {
+    const uint64_t size = clients / rooms + (r < clients % rooms ? 1 : 0);
+    total += size * size * msgs;  // each member sends msgs, each delivered to every member
+  }
+  return total;
 }
 
 }  // namespace loadgen_it

@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <optional>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,5 +43,20 @@ std::string read_file(const std::string& path);
 std::string make_temp_dir();
 // A loopback port nothing listens on (bound, read back, closed).
 int free_port();
+
+// An environment variable, or "" when unset.
+std::string env(const char* name);
+
+// chatd (from $CHATD_BIN) on a free loopback port, `extra` flags added; port is
+// read from its ready line and stays 0 (with a test failure) if it never starts.
+struct ChatdUnderTest {
+  std::unique_ptr<ChildProcess> process;
+  int port = 0;
+};
+ChatdUnderTest start_chatd(const std::vector<std::string>& extra);
+
+// Deliveries when `clients` are placed evenly over `rooms` (loadgen's RoomPlan)
+// and each sends `msgs` messages, each delivered to every member of its room.
+uint64_t room_deliveries(uint64_t clients, uint64_t rooms, uint64_t msgs);
 
 }  // namespace loadgen_it

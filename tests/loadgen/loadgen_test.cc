@@ -19,51 +19,20 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
 bool file_exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// chatd on a free loopback port; its port comes from the ready line on stderr.
-struct Chatd {
-  std::unique_ptr<ChildProcess> process;
-  int port = 0;
-
-  explicit Chatd(const std::string& backend) {
-    process = std::make_unique<ChildProcess>(
-        env("CHATD_BIN"), std::vector<std::string>{"--port", "0", "--bind", "127.0.0.1", "--backend", backend,
-                                                   "--shards", "2", "--metrics-port", "0"});
-    if (!process->wait_stderr("chatd ready: port=", 10s)) {
-      ADD_FAILURE() << "chatd did not start:\n" << process->err();
-      return;
-    }
-    std::smatch m;
-    const std::string err = process->err();
-    if (std::regex_search(err, m, std::regex("chatd ready: port=(\\d+)"))) port = std::stoi(m[1]);
-  }
-};
-
-// Balanced placement (see RoomPlan): n clients over `rooms` rooms.
-uint64_t expected_deliveries(uint64_t clients, uint64_t rooms, uint64_t msgs) {
-  uint64_t total = 0;
-  for (uint64_t r = 0; r < rooms; ++r) {
-    const uint64_t size = clients / rooms + (r < clients % rooms ? 1 : 0);
-    total += size * size * msgs;  // each member sends msgs, each delivered to every member
-  }
-  return total;
-}
+// chatd on a free loopback port with 2 shards and the given backend.
+ChatdUnderTest start_chatd_on(const std::string& backend) { return start_chatd({"--backend", backend, "--shards", "2"}); }
 
 class LoadgenRamp : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(LoadgenRamp, DeliversExactlyTheExpectedCountsAndWritesResults) {
   ASSERT_FALSE(env("CHATD_BIN").empty());
   ASSERT_FALSE(env("LOADGEN_BIN").empty());
-  Chatd chatd(GetParam());
+  ChatdUnderTest chatd = start_chatd_on(GetParam());
   ASSERT_NE(chatd.port, 0);
   const std::string out = make_temp_dir() + "/results";
   ChildProcess lg(env("LOADGEN_BIN"), {"--ramp", "10", "--msgs", "10", "--steps", "3", "--rooms", "2", "--port",
@@ -90,14 +59,14 @@ TEST_P(LoadgenRamp, DeliversExactlyTheExpectedCountsAndWritesResults) {
     EXPECT_EQ(uint64_t(s["new_clients"]), 10u);
     EXPECT_EQ(uint64_t(s["connect_failures"]), 0u);
     EXPECT_EQ(uint64_t(s["messages_sent"]), clients * 10);
-    EXPECT_EQ(uint64_t(s["deliveries_expected"]), expected_deliveries(clients, 2, 10));
-    EXPECT_EQ(uint64_t(s["deliveries_received"]), expected_deliveries(clients, 2, 10));
+    EXPECT_EQ(uint64_t(s["deliveries_expected"]), room_deliveries(clients, 2, 10));
+    EXPECT_EQ(uint64_t(s["deliveries_received"]), room_deliveries(clients, 2, 10));
     EXPECT_EQ(uint64_t(s["lost"]), 0u);
     EXPECT_EQ(uint64_t(s["duplicates"]), 0u);
     EXPECT_EQ(uint64_t(s["out_of_order"]), 0u);
     EXPECT_EQ(uint64_t(s["late"]), 0u);
     EXPECT_FALSE(bool(s["timed_out"]));
-    EXPECT_EQ(uint64_t(s["latency"]["count"]), expected_deliveries(clients, 2, 10));
+    EXPECT_EQ(uint64_t(s["latency"]["count"]), room_deliveries(clients, 2, 10));
   }
 
   const std::string csv = read_file(out + "/steps.csv");
@@ -122,7 +91,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, LoadgenRamp, ::testing::Values("uring", "epol
                          [](const auto& info) { return info.param; });
 
 TEST(LoadgenInteractive, DrivenThroughStdin) {
-  Chatd chatd("epoll");
+  ChatdUnderTest chatd = start_chatd_on("epoll");
   ASSERT_NE(chatd.port, 0);
   const std::string out = make_temp_dir();
   ChildProcess lg(env("LOADGEN_BIN"),
@@ -160,7 +129,7 @@ TEST(LoadgenFaults, InvalidFlagPrintsUsageAndExitsTwo) {
 }
 
 TEST(LoadgenFaults, InterruptKeepsTheCompletedSteps) {
-  Chatd chatd("epoll");
+  ChatdUnderTest chatd = start_chatd_on("epoll");
   ASSERT_NE(chatd.port, 0);
   const std::string out = make_temp_dir();
   ChildProcess lg(env("LOADGEN_BIN"), {"--ramp", "5", "--msgs", "5", "--steps", "10000", "--rooms", "2", "--port",

@@ -18,11 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
 // The target's server on a free port; loadgen retries refused connects for its
 // --connect-timeout, which covers the server's start-up.
 struct Server {
@@ -31,13 +26,9 @@ struct Server {
 
   explicit Server(const std::string& target) {
     if (target == "chatd") {
-      process = std::make_unique<ChildProcess>(
-          env("CHATD_BIN"), std::vector<std::string>{"--port", "0", "--bind", "127.0.0.1", "--shards", "2",
-                                                     "--metrics-port", "0"});
-      std::smatch m;
-      if (!process->wait_stderr("chatd ready: port=", 10s)) return;
-      const std::string err = process->err();
-      if (std::regex_search(err, m, std::regex("chatd ready: port=(\\d+)"))) port = std::stoi(m[1]);
+      ChatdUnderTest chatd = start_chatd({"--shards", "2"});
+      process = std::move(chatd.process);
+      port = chatd.port;
       return;
     }
     port = free_port();
@@ -52,15 +43,6 @@ struct Server {
     }
   }
 };
-
-uint64_t room_deliveries(uint64_t clients, uint64_t rooms, uint64_t msgs) {
-  uint64_t total = 0;
-  for (uint64_t r = 0; r < rooms; ++r) {
-    const uint64_t size = clients / rooms + (r < clients % rooms ? 1 : 0);
-    total += size * size * msgs;
-  }
-  return total;
-}
 
 // (target, --whisper)
 class LoadgenTargets : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};
