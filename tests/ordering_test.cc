@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -84,6 +85,31 @@ void check_room_order(const std::map<std::string, std::vector<Seen>>& by_client,
   }
 }
 
+// Runs body(client, is_sender) on one thread per client, all released at once;
+// an exception on any thread becomes a test failure.
+void run_together(std::vector<Client>& receivers, std::vector<Client>& senders,
+                  const std::function<void(Client&, bool)>& body) {
+  std::atomic<bool> go{false};
+  std::mutex mu;
+  std::vector<std::string> failures;
+  std::vector<std::thread> threads;
+  auto run = [&](Client* c, bool sends) {
+    try {
+      while (!go) std::this_thread::yield();
+      body(*c, sends);
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mu);
+      failures.push_back(e.what());
+    }
+  };
+  for (auto& c : receivers) threads.emplace_back(run, &c, false);
+  for (auto& c : senders) threads.emplace_back(run, &c, true);
+  go = true;
+  for (auto& t : threads) t.join();
+  for (auto& f : failures) ADD_FAILURE() << f;
+  ASSERT_TRUE(failures.empty());
+}
+
 TEST_P(Ordering, OneRoomIsTotallyOrderedAcrossShards) {
   const int shards = GetParam().shards;
   const int kPerSender = 300;
@@ -98,34 +124,17 @@ TEST_P(Ordering, OneRoomIsTotallyOrderedAcrossShards) {
   }
   const size_t total = size_t(kPerSender) * senders.size();
 
-  std::atomic<bool> go{false};
   std::mutex mu;
-  std::vector<std::string> failures;
   std::map<std::string, std::vector<Seen>> seen;
-  std::vector<std::thread> threads;
-  auto run = [&](Client* c, bool sends) {
-    try {
-      while (!go) std::this_thread::yield();
-      if (sends)
-        for (int k = 0; k < kPerSender; ++k)
-          c->send(op("msg")
-                      .s("room", room)
-                      .s("text", "m" + std::to_string(k))
-                      .s("id", c->label() + "-" + std::to_string(k)));
-      auto got = collect(*c, total);
-      std::lock_guard lock(mu);
-      seen[c->label()] = std::move(got);
-    } catch (const std::exception& e) {
-      std::lock_guard lock(mu);
-      failures.push_back(e.what());
-    }
-  };
-  for (auto& c : receivers) threads.emplace_back(run, &c, false);
-  for (auto& c : senders) threads.emplace_back(run, &c, true);
-  go = true;
-  for (auto& t : threads) t.join();
-  for (auto& f : failures) ADD_FAILURE() << f;
-  ASSERT_TRUE(failures.empty());
+  run_together(receivers, senders, [&](Client& c, bool sends) {
+    if (sends)
+      for (int k = 0; k < kPerSender; ++k)
+        c.send(op("msg").s("room", room).s("text", "m" + std::to_string(k)).s("id", c.label() + "-" + std::to_string(k)));
+    auto got = collect(c, total);
+    std::lock_guard lock(mu);
+    seen[c.label()] = std::move(got);
+  });
+  if (HasFatalFailure()) return;
   check_room_order(seen, sender_names, kPerSender);
 }
 
@@ -144,35 +153,18 @@ TEST_P(Ordering, TwoRoomsAreEachTotallyOrdered) {
   for (auto& c : senders) sender_names.push_back(c.label());
   const size_t total = size_t(kPerSenderPerRoom) * 2 * senders.size();
 
-  std::atomic<bool> go{false};
   std::mutex mu;
-  std::vector<std::string> failures;
   std::map<std::string, std::map<std::string, std::vector<Seen>>> seen;  // room → client
-  std::vector<std::thread> threads;
-  auto run = [&](Client* c, bool sends) {
-    try {
-      while (!go) std::this_thread::yield();
-      if (sends)
-        for (int k = 0; k < kPerSenderPerRoom; ++k)
-          for (auto* r : {&r1, &r2})
-            c->send(op("msg")
-                        .s("room", *r)
-                        .s("text", "x")
-                        .s("id", c->label() + "-" + std::to_string(k)));
-      auto got = collect(*c, total);
-      std::lock_guard lock(mu);
-      for (auto& m : got) seen[m.room][c->label()].push_back(m);
-    } catch (const std::exception& e) {
-      std::lock_guard lock(mu);
-      failures.push_back(e.what());
-    }
-  };
-  for (auto& c : receivers) threads.emplace_back(run, &c, false);
-  for (auto& c : senders) threads.emplace_back(run, &c, true);
-  go = true;
-  for (auto& t : threads) t.join();
-  for (auto& f : failures) ADD_FAILURE() << f;
-  ASSERT_TRUE(failures.empty());
+  run_together(receivers, senders, [&](Client& c, bool sends) {
+    if (sends)
+      for (int k = 0; k < kPerSenderPerRoom; ++k)
+        for (auto* r : {&r1, &r2})
+          c.send(op("msg").s("room", *r).s("text", "x").s("id", c.label() + "-" + std::to_string(k)));
+    auto got = collect(c, total);
+    std::lock_guard lock(mu);
+    for (auto& m : got) seen[m.room][c.label()].push_back(m);
+  });
+  if (HasFatalFailure()) return;
   for (auto* r : {&r1, &r2}) {
     SCOPED_TRACE(*r);
     check_room_order(seen[*r], sender_names, kPerSenderPerRoom);
