@@ -10,26 +10,13 @@
 #include "loadgen/wire/nats_wire.h"
 #include "loadgen/wire/peer_payload.h"
 #include "loadgen/wire/resp_wire.h"
+#include "loadgen/wire/wire_event_log.h"
 #include "loadgen/wire/wire_protocol.h"
 
 namespace chatd::loadgen {
 namespace {
 
-struct Recorder final : WireEventSink {
-  std::string log;
-  bool on_wire_event(const WireEvent& e) override {
-    static const char* kinds[] = {"ready", "room", "direct", "accepted", "error", "info", "garbled"};
-    log += kinds[int(e.kind)];
-    if (!e.id.empty()) log += " id=" + std::string(e.id);
-    if (e.has_ts) log += " ts=" + std::to_string(e.ts);
-    if (e.receivers >= 0) log += " receivers=" + std::to_string(e.receivers);
-    if (!e.code.empty()) log += " code=" + std::string(e.code);
-    if (!e.detail.empty()) log += " detail=" + std::string(e.detail);
-    if (!e.version.empty()) log += " version=" + std::string(e.version);
-    log += '\n';
-    return true;
-  }
-};
+using Recorder = WireEventLog;
 
 struct Decoded {
   std::string events;

@@ -3,6 +3,7 @@
 
 #include "loadgen/wire/event_parser.h"
 #include "loadgen/wire/requests.h"
+#include "loadgen/wire/wire_event_log.h"
 #include "loadgen/wire/wire_protocol.h"
 
 namespace chatd::loadgen {
@@ -47,24 +48,7 @@ TEST(ChatdWire, LinesAreTheProtocolsJson) {
   EXPECT_FALSE(wire->answers_in_order(MessageKind::whisper));
 }
 
-// Collects a session's events as text, one line each.
-struct Recorder final : WireEventSink {
-  std::string log;
-  bool on_wire_event(const WireEvent& e) override {
-    static const char* kinds[] = {"ready", "room", "direct", "accepted", "error", "info", "garbled"};
-    log += kinds[int(e.kind)];
-    if (!e.id.empty()) log += " id=" + std::string(e.id);
-    if (e.has_ts) log += " ts=" + std::to_string(e.ts);
-    if (e.seq) log += " seq=" + std::to_string(e.seq);
-    if (e.last_seq) log += " last_seq=" + std::to_string(e.last_seq);
-    if (e.receivers >= 0) log += " receivers=" + std::to_string(e.receivers);
-    if (!e.code.empty()) log += " code=" + std::string(e.code);
-    if (!e.op.empty()) log += " op=" + std::string(e.op);
-    if (e.shards) log += " shards=" + std::to_string(e.shards);
-    log += '\n';
-    return true;
-  }
-};
+using Recorder = WireEventLog;
 
 TEST(ChatdWire, SessionTurnsLinesIntoEventsWhereverTheyAreSplit) {
   auto wire = make_wire_protocol(Target::chatd, {});
