@@ -27,8 +27,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-ensure_packages redis-server nats-server gnuplot-nox
-ensure_build build
+ensure_packages libbenchmark-dev python3 redis-server nats-server gnuplot-nox
+# bench/fanout_limit links Google Benchmark: `enabled`, as build/ may come from
+# scripts/run.sh, configured before libbenchmark-dev was installed.
+ensure_build build -Dbenchmarks=enabled -- chatd loadgen bench/fanout_limit
 cd "$CHATD_ROOT"
 out=${out:-results/$(date -u +%Y%m%dT%H%M%SZ)-bench}
 mkdir -p "$out/runs"

@@ -64,7 +64,7 @@ procs=${procs:-$(( (target + 4999) / 5000 ))}
 [[ $procs =~ ^[0-9]+$ ]] && [ "$procs" -ge 1 ] && [ "$procs" -le 200 ] || die "--procs: 1..200, not $procs"
 [ "$(id -u)" -eq 0 ] || die "needs root (it sets sysctls and reads /proc/slabinfo)"
 
-[ -x "$CHATD_ROOT/$build/chatd" ] || { ensure_packages; ensure_build "$build"; }
+[ -x "$CHATD_ROOT/$build/chatd" ] || { ensure_packages python3; ensure_build "$build" -- chatd; }
 
 # What one process may hold: chatd raises its soft limit to this hard limit and
 # keeps 64 fds for itself; a holder keeps ~32.

@@ -1,16 +1,26 @@
 # Shared by the scripts: installs what is missing (quietly when nothing is) and
-# configures/builds a meson build directory once.
+# configures a meson build directory once (then keeps its options current) and
+# builds in it.
 # shellcheck shell=bash
 
 CHATD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Debian bookworm packages the build and the tests need.
-CHATD_PACKAGES=(g++ meson ninja-build pkg-config liburing-dev libjemalloc-dev libsimdjson-dev
-                prometheus-cpp-dev libbenchmark-dev libgtest-dev libgmock-dev python3 prometheus)
+# Debian bookworm packages. Building and running chatd (scripts/run.sh) needs
+# only the first list; meson's `tests` and `benchmarks` features are `auto`, so
+# the build works without the second.
+CHATD_BUILD_PACKAGES=(g++ meson ninja-build pkg-config liburing-dev libjemalloc-dev libsimdjson-dev
+                      prometheus-cpp-dev)
+# What the test suite exercises (scripts/test.sh): GoogleTest, Google Benchmark
+# (CI compiles bench/), Python for the black-box and observability tests,
+# Prometheus/promtool, and the servers loadgen compares chatd with.
+# shellcheck disable=SC2034  # used by scripts/test.sh
+CHATD_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus redis-server nats-server)
 
+# ensure_packages [PACKAGE...]: installs whatever of CHATD_BUILD_PACKAGES and the
+# named packages is missing; silent when nothing is.
 ensure_packages() {
   local missing=()
-  for p in "${CHATD_PACKAGES[@]}" "$@"; do
+  for p in "${CHATD_BUILD_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -20,8 +30,8 @@ ensure_packages() {
   local log
   log=$(mktemp)
   if ! $sudo apt-get update -qq >"$log" 2>&1; then cat "$log" >&2; rm -f "$log"; return 1; fi
-  # policy-rc.d 101: packages (prometheus) must not start system services; the
-  # scripts run their own instances on loopback.
+  # policy-rc.d 101: packages (prometheus, redis-server, nats-server) must not
+  # start system services; the scripts and tests run their own on loopback.
   local policy=/usr/sbin/policy-rc.d created_policy=""
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && created_policy=1
@@ -35,8 +45,51 @@ ensure_packages() {
   return "$rc"
 }
 
-# ensure_build DIR [meson setup options...] [-- targets...]: configure once, then
-# compile quietly (everything, or only the named ninja targets).
+# ensure_setup DIR [-Dname=value...]: configures DIR once; on later calls it
+# applies any -D option whose value differs (so `-Dtests=enabled` turns the tests
+# on in a build/ that scripts/run.sh configured before GoogleTest was installed),
+# then regenerates if a meson.build changed, so that `meson introspect` is current.
+ensure_setup() {
+  local dir=$CHATD_ROOT/$1
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$CHATD_ROOT" "$@" >/dev/null
+    return
+  fi
+  local changed=()
+  [ $# -gt 0 ] && mapfile -t changed < <(_meson_options_changed "$dir" "$@")
+  local log
+  log=$(mktemp)
+  if [ ${#changed[@]} -gt 0 ] && ! meson configure "$dir" "${changed[@]}" >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; return 1
+  fi
+  if ! ninja -C "$dir" build.ninja >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; return 1
+  fi
+  rm -f "$log"
+}
+
+# _meson_options_changed DIR -Dname=value...: prints the options whose value
+# differs from DIR's (other arguments only matter at the first setup).
+_meson_options_changed() {
+  local dir=$1
+  shift
+  meson introspect "$dir" --buildoptions | python3 -c '
+import json, sys
+current = {o["name"]: o["value"] for o in json.load(sys.stdin)}
+def text(v):
+    if isinstance(v, bool): return str(v).lower()
+    if isinstance(v, list): return ",".join(map(str, v))
+    return str(v)
+for arg in sys.argv[1:]:
+    name, eq, want = arg[2:].partition("=")
+    if arg.startswith("-D") and eq and text(current.get(name)).lower() != want.lower():
+        print(arg)
+' "$@"
+}
+
+# ensure_build DIR [-Dname=value...] [-- targets...]: ensure_setup, then compile
+# quietly (everything, or only the named ninja targets).
 ensure_build() {
   local dir=$1
   shift
@@ -46,9 +99,7 @@ ensure_build() {
     opts+=("$1")
     shift
   done
-  if [ ! -f "$CHATD_ROOT/$dir/build.ninja" ]; then
-    meson setup "$CHATD_ROOT/$dir" "$CHATD_ROOT" "${opts[@]}" >/dev/null
-  fi
+  ensure_setup "$dir" "${opts[@]}"
   local log
   log=$(mktemp)
   if ! ninja -C "$CHATD_ROOT/$dir" "${targets[@]}" >"$log" 2>&1; then

@@ -101,8 +101,8 @@ fi
 command -v perf >/dev/null 2>&1 || ensure_packages linux-perf
 command -v perf >/dev/null 2>&1 || die "perf not found (Debian package linux-perf)"
 BIN="$CHATD_ROOT/$build"
-[ -x "$BIN/loadgen" ] || [ ${#loadgen_args[@]} -eq 0 ] || ensure_build "$build"
-[ -n "$pid" ] || [ -x "$BIN/chatd" ] || ensure_build "$build"
+[ -x "$BIN/loadgen" ] || [ ${#loadgen_args[@]} -eq 0 ] || ensure_build "$build" -- loadgen
+[ -n "$pid" ] || [ -x "$BIN/chatd" ] || ensure_build "$build" -- chatd
 
 out=${out:-"$CHATD_ROOT/results/$(date -u +%Y%m%dT%H%M%SZ)-perf"}
 mkdir -p "$out"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds chatd (release: -O2 -g) and starts it on its
-# defaults (chat on :7000). Extra arguments go to chatd, e.g. scripts/run.sh --shards 4.
+# Installs what chatd's build needs (if missing), builds chatd alone (release:
+# -O2 -g; no tests or benchmarks, see scripts/test.sh) and starts it on its
+# defaults (chat on :7000, metrics on :9400). Extra arguments go to chatd, e.g.
+# scripts/run.sh --shards 4.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 ensure_packages
-ensure_build build
+ensure_build build -- chatd
 exec "$CHATD_ROOT/build/chatd" "$@"
