@@ -65,17 +65,17 @@ struct Server {
     }
     const std::string binary = peer_binary(target);
     if (binary.empty()) return;
-    const int free = free_port();
+    const int listen_port = free_port();
     if (target == "redis") {
       // Production-like for a pub/sub benchmark: no persistence.
       process = std::make_unique<ChildProcess>(
-          binary, std::vector<std::string>{"--port", std::to_string(free), "--bind", "127.0.0.1", "--save", "",
+          binary, std::vector<std::string>{"--port", std::to_string(listen_port), "--bind", "127.0.0.1", "--save", "",
                                            "--appendonly", "no"});
     } else {
       process = std::make_unique<ChildProcess>(
-          binary, std::vector<std::string>{"-p", std::to_string(free), "-a", "127.0.0.1"});
+          binary, std::vector<std::string>{"-p", std::to_string(listen_port), "-a", "127.0.0.1"});
     }
-    port = free;
+    port = listen_port;
   }
 };
 
