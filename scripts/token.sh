@@ -40,7 +40,9 @@ done
 [ -r "$secret_file" ] || die "cannot read the key file $secret_file"
 [ -d "$secret_file" ] && die "the key file $secret_file is a directory"
 if [ -z "$exp" ]; then
-  [[ $ttl =~ ^[0-9]+$ ]] && [ "$ttl" -gt 0 ] || die "--ttl must be a positive number of seconds (got '$ttl')"
+  if ! [[ $ttl =~ ^[0-9]{1,10}$ ]] || [ "$ttl" -eq 0 ]; then
+    die "--ttl must be a positive number of seconds (got '$ttl')"
+  fi
   exp=$(( $(date +%s) + ttl ))
 fi
 [[ $exp =~ ^-?[0-9]{1,18}$ ]] || die "--exp must be an integer Unix time (got '$exp')"
@@ -53,7 +55,7 @@ key_hex=${key_hex%0a}  # one trailing newline, as chatd strips it (hex pairs: th
 key_len=$(( ${#key_hex} / 2 ))
 [ "$key_len" -ge 32 ] || die "the key file $secret_file holds $key_len bytes of key; HS256 needs at least 32"
 
-# "\xHH\xHH..." from hex, for printf: bytes (NUL included) without a command line.
+# "\xHH\xHH..." from hex, for printf %b: bytes (NUL included) without a command line.
 hex_to_escapes() {
   local hex=$1 out="" i
   for ((i = 0; i < ${#hex}; i += 2)); do out+="\\x${hex:i:2}"; done
@@ -65,7 +67,7 @@ b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
 # HMAC-SHA256 (RFC 2104) built from two SHA-256 runs rather than `openssl dgst
 # -mac HMAC -macopt hexkey:KEY`: that would put the key on a command line, which
 # every local user can read in /proc/PID/cmdline. printf is a bash builtin.
-[ "$key_len" -le 64 ] || key_hex=$(printf "$(hex_to_escapes "$key_hex")" | openssl dgst -sha256 -binary | to_hex)
+[ "$key_len" -le 64 ] || key_hex=$(printf '%b' "$(hex_to_escapes "$key_hex")" | openssl dgst -sha256 -binary | to_hex)
 while [ ${#key_hex} -lt 128 ]; do key_hex+="00"; done  # the key padded to SHA-256's 64-byte block
 ipad="" opad=""
 for ((i = 0; i < 128; i += 2)); do
@@ -77,6 +79,6 @@ done
 header='{"alg":"HS256","typ":"JWT"}'  # byte for byte what src/auth/token_mint.h writes
 payload="{\"sub\":\"$name\",\"exp\":$exp}"
 signing_input="$(printf '%s' "$header" | b64url).$(printf '%s' "$payload" | b64url)"
-inner=$( { printf "$ipad"; printf '%s' "$signing_input"; } | openssl dgst -sha256 -binary | to_hex)
-signature=$( { printf "$opad"; printf "$(hex_to_escapes "$inner")"; } | openssl dgst -sha256 -binary | b64url)
+inner=$( { printf '%b' "$ipad"; printf '%s' "$signing_input"; } | openssl dgst -sha256 -binary | to_hex)
+signature=$( { printf '%b' "$opad"; printf '%b' "$(hex_to_escapes "$inner")"; } | openssl dgst -sha256 -binary | b64url)
 printf '%s.%s\n' "$signing_input" "$signature"
