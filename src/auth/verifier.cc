@@ -86,8 +86,9 @@ VerifyOutcome Verifier::check_header(std::string_view segment) {
   for (simdjson::dom::key_value_pair field : header) {
     if (field.key == "alg") {
       std::string_view alg;
+      if (has_alg) return fail(TokenError::bad_alg, "token header alg appears twice");
       // Pinned: never chosen by the token (no "none", no downgrade, no RS/HS confusion).
-      if (has_alg || field.value.get_string().get(alg) != simdjson::SUCCESS || alg != "HS256")
+      if (field.value.get_string().get(alg) != simdjson::SUCCESS || alg != "HS256")
         return fail(TokenError::bad_alg, "token alg must be HS256");
       has_alg = true;
     } else if (field.key == "typ") {

@@ -144,6 +144,8 @@ TEST_F(VerifierTest, RefusesEveryAlgButHs256) {
   EXPECT_EQ(error_of(sign(R"({"alg":256})", payload_for("alice", kNow + 60))), TokenError::bad_alg);
   EXPECT_EQ(error_of(sign(R"({"alg":null})", payload_for("alice", kNow + 60))), TokenError::bad_alg);
   EXPECT_EQ(error_of(sign(R"({"alg":"HS256","alg":"none"})", payload_for("alice", kNow + 60))), TokenError::bad_alg);
+  // Repeated, even with the same value: one spelling per header.
+  EXPECT_EQ(error_of(sign(R"({"alg":"HS256","alg":"HS256"})", payload_for("alice", kNow + 60))), TokenError::bad_alg);
 }
 
 TEST_F(VerifierTest, RefusesAnUnsignedAlgNoneToken) {
