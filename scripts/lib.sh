@@ -9,12 +9,12 @@ CHATD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # only the first list; meson's `tests` and `benchmarks` features are `auto`, so
 # the build works without the second.
 CHATD_BUILD_PACKAGES=(g++ meson ninja-build pkg-config liburing-dev libjemalloc-dev libsimdjson-dev
-                      prometheus-cpp-dev)
+                      prometheus-cpp-dev libssl-dev)
 # What the test suite exercises (scripts/test.sh): GoogleTest, Google Benchmark
 # (CI compiles bench/), Python for the black-box and observability tests,
 # Prometheus/promtool, and the servers loadgen compares chatd with.
 # shellcheck disable=SC2034  # used by scripts/test.sh
-CHATD_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus redis-server nats-server)
+CHATD_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus redis-server nats-server openssl)
 
 # ensure_packages [PACKAGE...]: installs whatever of CHATD_BUILD_PACKAGES and the
 # named packages is missing; silent when nothing is.
