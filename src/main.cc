@@ -153,17 +153,9 @@ int main(int argc, char** argv) {
     LOG_WARN("--max-conns %u is above the fd limit (%llu less a reserve of %u): accepts will hit EMFILE first",
              config.max_conns, (unsigned long long)fd_limit, kFdReserve);
 
-  shared.backend = config.backend;
-  if (config.backend == reactor::Backend::auto_select) {
-    if (auto probe = reactor::probe_uring(); probe) {
-      shared.backend = reactor::Backend::uring;
-    } else {
-      shared.backend = reactor::Backend::epoll;
-      LOG_WARN("io_uring unavailable (%s); falling back to epoll", probe.error().message.c_str());
-    }
-  } else if (config.backend == reactor::Backend::uring) {
-    if (auto probe = reactor::probe_uring(); !probe) return fail("--backend uring: " + probe.error().message);
-  }
+  auto backend = reactor::choose_backend(config.backend);
+  if (!backend) return fail(std::string("--backend ") + backend_name(config.backend) + ": " + backend.error().message);
+  shared.backend = *backend;
 
   g_stop_fd = eventfd(0, EFD_CLOEXEC);
   if (g_stop_fd < 0) return fail(std::string("eventfd: ") + std::strerror(errno));

@@ -8,7 +8,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/result.h"
-#include "reactor/reactor.h"
+#include "reactor/backend.h"
 
 namespace chatd {
 

@@ -13,9 +13,13 @@
 #include <memory>
 #include <string_view>
 
+#include "common/parse_padding.h"
+
 namespace chatd::proto {
 
 constexpr std::size_t kFramePadding = 64;  // == simdjson::SIMDJSON_PADDING
+static_assert(kFramePadding <= kParsePadding,
+              "a frame handed out in place has only the receive buffer's padding after it");
 
 enum class FrameVerdict {
   next,   // frame taken; go on with the next one

@@ -1,8 +1,11 @@
 // The reactor: one per shard, the only code that talks to the kernel's event API.
 //
 // The interface is completion-shaped (io_uring's model); the epoll backend turns
-// readiness into the same completions. The shard drives it with a handful of verbs
-// and never knows which backend it runs on, but can ask for its name().
+// readiness into the same completions. The shard drives it with nine verbs (listen,
+// pause_accept, resume_accept, start_recv, stop_recv, send, close, watch_wakeup, poll)
+// and never knows which backend it runs on, but can ask for its name(). What both
+// backends share is written once beside this file (accept_gate.h, conn_table.h,
+// wakeup.h); reactor_contract_test.cc holds both to the promises below.
 //
 // Threading: a reactor belongs to the thread that created it; every call, and every
 // Handler callback, happens on that thread. Only the wakeup eventfd is written by others.
@@ -16,7 +19,9 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "common/parse_padding.h"
 #include "common/result.h"
+#include "reactor/backend.h"
 
 namespace chatd::reactor {
 
@@ -29,8 +34,10 @@ using ConnKey = uint64_t;
 constexpr uint32_t conn_index(ConnKey key) { return uint32_t(key); }
 
 // Receive buffers have this many readable bytes after the data handed to on_recv,
-// so the JSON parser can run in place (see proto/line_framer.h).
+// so the JSON parser can run in place (see common/parse_padding.h, proto/line_framer.h).
 constexpr std::size_t kRecvPadding = 64;
+static_assert(kRecvPadding >= kParsePadding,
+              "frames are parsed inside receive buffers: they need the parser's padding after them");
 // At most this many iovecs per send; the shard coalesces a connection's queue up to it.
 constexpr int kMaxSendIov = 64;
 
@@ -62,11 +69,14 @@ class Reactor {
 
   // Starts accepting on a bound, listening socket (one per shard, SO_REUSEPORT).
   virtual void listen(int listen_fd) = 0;
-  // Pauses/resumes accepting (fd exhaustion, --max-conns, shutdown).
+  // Pauses/resumes accepting (fd exhaustion, --max-conns, shutdown). A pause takes effect
+  // in the next poll(); a connection the kernel had already handed to the backend may
+  // still arrive through on_accept (the shard closes it if it cannot take it).
   virtual void pause_accept() = 0;
   virtual void resume_accept() = 0;
 
-  // Starts delivering received bytes for `fd` as on_recv(key, ...).
+  // Starts delivering received bytes for `fd` as on_recv(key, ...). Not while receiving:
+  // after stop_recv(), wait for on_recv_end before starting again.
   virtual void start_recv(ConnKey key, int fd) = 0;
   // Stops receiving without closing (the connection moves to another shard): any bytes
   // already received still arrive, then on_recv_end(key, -ECANCELED).
@@ -76,11 +86,12 @@ class Reactor {
   // unchanged until on_send_done). At most one send in flight per connection.
   virtual void send(ConnKey key, int fd, std::span<const iovec> iov) = 0;
 
-  // Closes `fd` for good. Completions already queued for `key` may still be delivered;
-  // the shard ignores them by key. A send in flight still reports on_send_done.
+  // Closes `fd` for good. Completions already queued for `key` may still be delivered,
+  // always with `key` (never with the key of a connection that reuses the fd or slot),
+  // so the shard ignores them by key. A send in flight still reports on_send_done.
   virtual void close(ConnKey key, int fd) = 0;
 
-  // Watches an eventfd that other shards write to wake this one.
+  // Watches a non-blocking eventfd that other shards write to wake this one.
   virtual void watch_wakeup(int event_fd) = 0;
 
   // Submits what was queued, waits up to `timeout` (0 = don't wait, <0 = forever) for
@@ -88,14 +99,8 @@ class Reactor {
   virtual void poll(Handler& handler, Nanos timeout) = 0;
 };
 
-enum class Backend { auto_select, uring, epoll };
-
-// Probes io_uring once per process: ok, or the reason it cannot be used (the fallback
-// is logged with that reason). CHATD_FORCE_URING_FAILURE=1 makes the probe fail, for tests.
-Result<void> probe_uring();
-
-// Creates the reactor for the calling thread. `backend` must be uring or epoll here;
-// main() resolves auto with probe_uring() once, so all shards agree.
+// Creates the reactor for the calling thread. `backend` must be uring or epoll here:
+// resolve auto with choose_backend() once per process, so all shards agree.
 Result<std::unique_ptr<Reactor>> make_reactor(Backend backend);
 
 }  // namespace chatd::reactor

@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "reactor/accept_gate.h"
+#include "reactor/conn_table.h"
+#include "reactor/wakeup.h"
 
 namespace chatd::reactor {
 namespace {
@@ -35,29 +38,15 @@ struct Deferred {
   int result;
 };
 
-class EpollReactor final : public Reactor {
+class EpollReactor final : public Reactor, private AcceptGate::Watch {
  public:
   explicit EpollReactor(UniqueFd epfd) : epfd_(std::move(epfd)), recv_buf_(kRecvBufferSize + kRecvPadding) {}
 
   std::string_view name() const override { return "epoll"; }
 
-  void listen(int listen_fd) override {
-    listen_fd_ = listen_fd;
-    resume_accept();
-  }
-
-  void pause_accept() override {
-    if (!accepting_) return;
-    accepting_ = false;
-    epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, listen_fd_, nullptr);
-  }
-
-  void resume_accept() override {
-    if (accepting_ || listen_fd_ < 0) return;
-    accepting_ = true;
-    epoll_event ev{.events = EPOLLIN, .data = {.u64 = kTagListen | uint32_t(listen_fd_)}};
-    epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, listen_fd_, &ev);
-  }
+  void listen(int listen_fd) override { accept_.listen(listen_fd); }
+  void pause_accept() override { accept_.pause(); }
+  void resume_accept() override { accept_.resume(); }
 
   void start_recv(ConnKey key, int fd) override {
     FdState& s = state(fd);
@@ -127,10 +116,16 @@ class EpollReactor final : public Reactor {
   }
 
  private:
-  FdState& state(int fd) {
-    if (std::size_t(fd) >= fds_.size()) fds_.resize(std::size_t(fd) * 2 + 64);
-    return fds_[fd];
+  FdState& state(int fd) { return fds_[uint32_t(fd)]; }
+
+  // AcceptGate::Watch: level-triggered, so a listener left in the interest set while
+  // accept fails with EMFILE would be reported ready forever.
+  void arm_accept(int listen_fd) override {
+    epoll_event ev{.events = EPOLLIN, .data = {.u64 = kTagListen | uint32_t(listen_fd)}};
+    epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, listen_fd, &ev);
   }
+
+  void disarm_accept(int listen_fd) override { epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, listen_fd, nullptr); }
 
   // Brings the kernel's interest set in line with what the fd is waiting for.
   void update(int fd, FdState& s) {
@@ -148,12 +143,8 @@ class EpollReactor final : public Reactor {
   void dispatch(Handler& h, const epoll_event& ev) {
     const uint64_t tag = ev.data.u64 & kTagMask;
     const int fd = int(uint32_t(ev.data.u64));
-    if (tag == kTagListen) return accept_some(h);
-    if (tag == kTagWakeup) {
-      uint64_t count;
-      (void)!::read(fd, &count, sizeof count);
-      return h.on_wakeup();
-    }
+    if (tag == kTagListen) return accept_some(h, fd);
+    if (tag == kTagWakeup) return deliver_wakeup(fd, h);
     FdState& s = state(fd);
     if (s.receiving && (ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) receive(h, fd, s);
     // The handler may have closed or reused this fd; look again.
@@ -175,34 +166,34 @@ class EpollReactor final : public Reactor {
     h.on_recv_end(s.key, result);
   }
 
-  void accept_some(Handler& h) {
-    for (int i = 0; i < kAcceptsPerTurn && accepting_; ++i) {
-      int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  void accept_some(Handler& h, int listen_fd) {
+    // The handler may pause accepting (--max-conns) from inside on_accept.
+    for (int i = 0; i < kAcceptsPerTurn && accept_.accepting(); ++i) {
+      int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) {
         h.on_accept(fd);
-        continue;
+      } else if (accept_.failed(h, errno) != AcceptFailure::transient) {
+        return;  // drained, or exhausted and paused
       }
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
-      // EMFILE, ENFILE, ENOBUFS, ENOMEM: level-triggered epoll would report the
-      // listener ready forever, so stop watching it until the shard says so.
-      int err = errno;
-      pause_accept();
-      h.on_accept_error(-err);
-      return;
     }
   }
 
   UniqueFd epfd_;
   std::vector<char> recv_buf_;
-  std::vector<FdState> fds_;
+  ConnTable<FdState> fds_;
   std::vector<Deferred> deferred_;
   std::vector<Deferred> dispatching_;
-  int listen_fd_ = -1;
-  bool accepting_ = false;
+  AcceptGate accept_{*this};
 };
 
 }  // namespace
+
+Result<void> probe_epoll_support() {
+  int fd = epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) return system_error("epoll_create1", errno);
+  ::close(fd);
+  return {};
+}
 
 Result<std::unique_ptr<Reactor>> make_epoll_reactor() {
   int fd = epoll_create1(EPOLL_CLOEXEC);

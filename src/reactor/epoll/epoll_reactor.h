@@ -9,6 +9,9 @@
 
 namespace chatd::reactor {
 
+// epoll is always built and needs nothing a Linux kernel lacks; the probe still checks
+// that epoll_create1 works here (a seccomp filter could refuse it).
+Result<void> probe_epoll_support();
 Result<std::unique_ptr<Reactor>> make_epoll_reactor();
 
 }  // namespace chatd::reactor

@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "common/log.h"
+#include "reactor/accept_gate.h"
+#include "reactor/conn_table.h"
+#include "reactor/wakeup.h"
 
 namespace chatd::reactor {
 namespace {
@@ -31,9 +34,6 @@ constexpr uint64_t payload_of(uint64_t ud) { return ud & kPayloadMask; }
 
 constexpr unsigned kRingEntries = 4096;
 constexpr unsigned kCqEntries = 4 * kRingEntries;  // multishot ops post many CQEs per SQE
-constexpr unsigned kBufferCount = 1024;            // power of two (buffer ring requirement)
-constexpr unsigned kBufferSize = 8192;
-constexpr unsigned kBufferStride = kBufferSize + kRecvPadding;
 constexpr int kBufferGroup = 0;
 
 // Per connection, indexed by conn_index(key): what the multishot recv is doing.
@@ -50,15 +50,18 @@ struct SendSlot {
   ConnKey key = 0;
 };
 
-class UringReactor final : public Reactor {
+class UringReactor final : public Reactor, private AcceptGate::Watch {
  public:
-  UringReactor() = default;
+  explicit UringReactor(UringBufferRing shape)
+      : buffer_count_(shape.count), buffer_size_(shape.size), buffer_stride_(shape.size + kRecvPadding) {}
   ~UringReactor() override {
     if (ring_ready_) io_uring_queue_exit(&ring_);
     if (buf_ring_) munmap(buf_ring_, buf_ring_bytes_);
   }
 
   Result<void> init() {
+    if (buffer_count_ == 0 || buffer_count_ > 32768 || (buffer_count_ & (buffer_count_ - 1)) != 0 || buffer_size_ == 0)
+      return Error{"io_uring buffer ring: the count must be a power of two up to 32768, the size above 0"};
     io_uring_params p{};
     p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
               IORING_SETUP_SUBMIT_ALL;
@@ -81,23 +84,9 @@ class UringReactor final : public Reactor {
 
   std::string_view name() const override { return "uring"; }
 
-  void listen(int listen_fd) override {
-    listen_fd_ = listen_fd;
-    resume_accept();
-  }
-
-  void pause_accept() override {
-    accept_wanted_ = false;
-    if (!accept_armed_) return;
-    accept_armed_ = false;
-    cancel(encode(OpTag::accept, accept_gen_));
-  }
-
-  void resume_accept() override {
-    accept_wanted_ = true;
-    if (accept_armed_ || listen_fd_ < 0) return;
-    arm_accept();
-  }
+  void listen(int listen_fd) override { accept_.listen(listen_fd); }
+  void pause_accept() override { accept_.pause(); }
+  void resume_accept() override { accept_.resume(); }
 
   void start_recv(ConnKey key, int fd) override {
     RecvSlot& s = slot(key);
@@ -163,19 +152,19 @@ class UringReactor final : public Reactor {
 
  private:
   Result<void> setup_buffers() {
-    buf_ring_bytes_ = kBufferCount * sizeof(io_uring_buf);
+    buf_ring_bytes_ = buffer_count_ * sizeof(io_uring_buf);
     void* mem = mmap(nullptr, buf_ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
     if (mem == MAP_FAILED) return system_error("mmap buffer ring", errno);
     buf_ring_ = static_cast<io_uring_buf_ring*>(mem);
     io_uring_buf_ring_init(buf_ring_);
     io_uring_buf_reg reg{};
     reg.ring_addr = reinterpret_cast<uint64_t>(buf_ring_);
-    reg.ring_entries = kBufferCount;
+    reg.ring_entries = buffer_count_;
     reg.bgid = kBufferGroup;
     int rc = io_uring_register_buf_ring(&ring_, &reg, 0);
     if (rc < 0) return system_error("io_uring_register_buf_ring", -rc);
-    buffers_.assign(std::size_t(kBufferCount) * kBufferStride, 0);
-    for (unsigned i = 0; i < kBufferCount; ++i) give_buffer(uint16_t(i));
+    buffers_.assign(std::size_t(buffer_count_) * buffer_stride_, 0);
+    for (unsigned i = 0; i < buffer_count_; ++i) give_buffer(uint16_t(i));
     io_uring_buf_ring_advance(buf_ring_, buffers_returned_);
     buffers_returned_ = 0;
     return {};
@@ -183,8 +172,8 @@ class UringReactor final : public Reactor {
 
   // Queues a buffer for the kernel again; published in one advance per poll().
   void give_buffer(uint16_t bid) {
-    io_uring_buf_ring_add(buf_ring_, buffers_.data() + std::size_t(bid) * kBufferStride, kBufferSize, bid,
-                          io_uring_buf_ring_mask(kBufferCount), int(buffers_returned_));
+    io_uring_buf_ring_add(buf_ring_, buffer(bid), buffer_size_, bid, io_uring_buf_ring_mask(buffer_count_),
+                          int(buffers_returned_));
     ++buffers_returned_;
   }
 
@@ -198,11 +187,9 @@ class UringReactor final : public Reactor {
     return sqe;
   }
 
-  RecvSlot& slot(ConnKey key) {
-    uint32_t i = conn_index(key);
-    if (i >= recv_slots_.size()) recv_slots_.resize(std::size_t(i) * 2 + 64);
-    return recv_slots_[i];
-  }
+  char* buffer(uint16_t bid) { return buffers_.data() + std::size_t(bid) * buffer_stride_; }
+
+  RecvSlot& slot(ConnKey key) { return recv_slots_[conn_index(key)]; }
 
   uint32_t take_send_slot() {
     if (free_send_slots_.empty()) {
@@ -220,13 +207,16 @@ class UringReactor final : public Reactor {
     io_uring_sqe_set_data64(sqe, encode(OpTag::cancel, 0));
   }
 
-  void arm_accept() {
-    ++accept_gen_;
+  // AcceptGate::Watch. Each multishot accept gets a new generation, so the completions
+  // of a cancelled one (the connections it took are still delivered) cannot re-arm.
+  void arm_accept(int listen_fd) override {
+    accept_gen_ = (accept_gen_ + 1) & kPayloadMask;
     io_uring_sqe* sqe = get_sqe();
-    io_uring_prep_multishot_accept(sqe, listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    io_uring_sqe_set_data64(sqe, encode(OpTag::accept, accept_gen_ & kPayloadMask));
-    accept_armed_ = true;
+    io_uring_prep_multishot_accept(sqe, listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, encode(OpTag::accept, accept_gen_));
   }
+
+  void disarm_accept(int) override { cancel(encode(OpTag::accept, accept_gen_)); }
 
   void arm_recv(RecvSlot& s) {
     io_uring_sqe* sqe = get_sqe();
@@ -254,12 +244,9 @@ class UringReactor final : public Reactor {
         return h.on_send_done(key, cqe.res);
       }
       case OpTag::accept: return on_accept_cqe(h, payload_of(ud), cqe);
-      case OpTag::wakeup: {
-        uint64_t count;
-        (void)!::read(wakeup_fd_, &count, sizeof count);
+      case OpTag::wakeup:
         if (!(cqe.flags & IORING_CQE_F_MORE)) arm_wakeup();
-        return h.on_wakeup();
-      }
+        return deliver_wakeup(wakeup_fd_, h);
       case OpTag::cancel: return;
     }
   }
@@ -271,7 +258,7 @@ class UringReactor final : public Reactor {
     if (cqe.flags & IORING_CQE_F_BUFFER) {
       uint16_t bid = uint16_t(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
       if (current && cqe.res > 0) {
-        h.on_recv(key, std::span<const char>(buffers_.data() + std::size_t(bid) * kBufferStride, std::size_t(cqe.res)));
+        h.on_recv(key, std::span<const char>(buffer(bid), std::size_t(cqe.res)));
       }
       give_buffer(bid);  // returned after the handler ran: the bytes are consumed or copied
     }
@@ -293,39 +280,29 @@ class UringReactor final : public Reactor {
 
   void on_accept_cqe(Handler& h, uint64_t gen, const io_uring_cqe& cqe) {
     if (cqe.res >= 0) h.on_accept(cqe.res);  // a real connection, whatever the generation
-    const bool current = gen == (accept_gen_ & kPayloadMask);
+    // The handler may have paused (and resumed: a new generation) meanwhile.
+    if (gen != accept_gen_ || !accept_.accepting()) return;
     const bool more = cqe.flags & IORING_CQE_F_MORE;
-    if (cqe.res >= 0 || cqe.res == -ECANCELED) {
-      if (!more && current && accept_wanted_) arm_accept();
-      return;
-    }
-    const int err = -cqe.res;
-    if (err == EINTR || err == ECONNABORTED || err == EPROTO || err == EAGAIN) {
-      if (!more && current && accept_wanted_) arm_accept();
-      return;
-    }
-    // EMFILE, ENFILE, ENOMEM, ENOBUFS: stop until the shard resumes, never spin.
-    if (current) {
-      if (more) cancel(encode(OpTag::accept, gen));
-      accept_armed_ = false;
-      accept_wanted_ = false;
-      h.on_accept_error(cqe.res);
-    }
+    if (cqe.res < 0 && cqe.res != -ECANCELED &&
+        accept_.failed(h, -cqe.res) == AcceptFailure::exhausted)
+      return;  // paused: the gate cancelled the accept (if it was still armed)
+    if (!more) accept_.watch_ended();
   }
 
   io_uring ring_{};
   bool ring_ready_ = false;
   io_uring_buf_ring* buf_ring_ = nullptr;
   std::size_t buf_ring_bytes_ = 0;
+  const unsigned buffer_count_;
+  const unsigned buffer_size_;
+  const std::size_t buffer_stride_;
   std::vector<char> buffers_;
   unsigned buffers_returned_ = 0;
-  std::vector<RecvSlot> recv_slots_;
+  ConnTable<RecvSlot> recv_slots_;
   std::vector<std::unique_ptr<SendSlot>> send_slots_;
   std::vector<uint32_t> free_send_slots_;
-  int listen_fd_ = -1;
+  AcceptGate accept_{*this};
   uint64_t accept_gen_ = 0;
-  bool accept_armed_ = false;
-  bool accept_wanted_ = false;
   int wakeup_fd_ = -1;
 };
 
@@ -364,8 +341,8 @@ Result<void> probe_uring_support() {
   return {};
 }
 
-Result<std::unique_ptr<Reactor>> make_uring_reactor() {
-  auto r = std::make_unique<UringReactor>();
+Result<std::unique_ptr<Reactor>> make_uring_reactor(UringBufferRing buffers) {
+  auto r = std::make_unique<UringReactor>(buffers);
   if (auto ok = r->init(); !ok) return ok.error();
   return std::unique_ptr<Reactor>(std::move(r));
 }
