@@ -30,12 +30,22 @@ CONTENT_TYPES = {
 SAFE_PATH = re.compile(r'^/[A-Za-z0-9._/-]+$')
 
 
-def c_bytes(data):
-    """The bytes as a brace list, 24 per line (a string literal would need escaping care)."""
-    lines = []
-    for i in range(0, len(data), 24):
-        lines.append('    ' + ','.join(str(b) for b in data[i:i + 24]) + ',')
-    return '{\n' + '\n'.join(lines) + '\n}'
+def c_literal(data):
+    """The bytes as C++ string literal pieces, one per source line of the file. Printable
+    ASCII stays as it is; everything else is a 3-digit octal escape, which can never
+    swallow the character after it (a hex escape would) and is the same on every char
+    signedness."""
+    pieces = []
+    for line in data.splitlines(keepends=True):
+        out = []
+        for b in line:
+            c = chr(b)
+            if 0x20 <= b < 0x7f and c not in '\\"':
+                out.append(c)
+            else:
+                out.append('\\%03o' % b)
+        pieces.append('    "' + ''.join(out) + '"')
+    return '\n'.join(pieces)
 
 
 def main():
@@ -61,8 +71,8 @@ def main():
         etag = '"' + hashlib.sha256(data).hexdigest()[:16] + '"'
         var = f'kBody{i}'
         if data:
-            bodies.append(f'constexpr char {var}[] = {c_bytes(data)};')
-            view = f'{{{var}, sizeof({var})}}'
+            bodies.append(f'constexpr char {var}[] =\n{c_literal(data)};')
+            view = f'{{{var}, sizeof({var}) - 1}}'  # - 1: the literal's terminating NUL
         else:
             view = '{}'
         etag_literal = etag.replace('"', '\\"')
