@@ -71,6 +71,13 @@ class FrameDecoder {
 
   bool stopped() const { return stopped_; }
   bool in_message() const { return in_message_; }
+  // The open message's fragments so far (empty view when none is open).
+  std::string_view open_message() const { return in_message_ ? message_.view() : std::string_view(); }
+  // Forgets the open message (its bytes were taken with open_message()).
+  void drop_open_message() {
+    in_message_ = false;
+    message_.clear();
+  }
   std::size_t max_message() const { return max_message_; }
 
  private:

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <span>
+#include <string>
 
 #include "proto/line_framer.h"
 #include "ws/frame_decoder.h"
@@ -52,6 +53,13 @@ class WsReader {
   // At least this many more bytes complete the unfinished frame (0 when none is).
   std::size_t needed() const { return needed_; }
   bool stopped() const { return decoder_.stopped() && !held_; }
+
+  // Moves out everything not yet delivered, as client frames a fresh WsReader decodes into
+  // the same events: the open message's fragments so far (one non-final frame), the held
+  // event, then the raw bytes. For a connection handed to another shard after `hello`
+  // (the fd travels with these bytes, as with LineFramer::take_buffered). Leaves this
+  // reader empty. A connection whose reader gave an error is closed, never moved.
+  std::string take_buffered();
 
  private:
   enum class Run { need_more, paused, stopped };

@@ -249,6 +249,39 @@ TEST(WsReader, AHeldCloseStopsOnceTaken) {
   EXPECT_TRUE(reader.stopped());
 }
 
+// A connection moved to another shard after hello: what one reader has not delivered, a
+// fresh reader fed take_buffered() delivers — open fragments, a held event, raw bytes.
+TEST(WsReader, TakeBufferedCarriesEverythingUndeliveredToAFreshReader) {
+  std::string bytes;
+  append_client_frame({.payload = "{\"op\":", .fin = false}, bytes);  // an open message...
+  append_client_frame({.opcode = Opcode::ping, .payload = "held ping"}, bytes);  // ...a held ping
+  append_client_frame({.opcode = Opcode::continuation, .payload = "\"ping\"}"}, bytes);
+  bytes += client_frame(Opcode::close, close_payload(1000) + "bye");
+  const std::size_t cut = bytes.size() - 3;  // the close frame is unfinished
+  WsReader first(100);
+  Chunk chunk(std::string_view(bytes).substr(0, cut));
+  EXPECT_EQ(first.feed(chunk.span(), [](const WsEvent&) { return FrameVerdict::hold; }), ReadResult::paused);
+  const std::string moved = first.take_buffered();
+  EXPECT_EQ(first.buffered(), 0u);
+
+  ReadResult last;
+  const std::vector<Seen> seen = feed_cut(moved + bytes.substr(cut), {moved.size()}, &last, 100);
+  const std::vector<Seen> want = {{WsEventKind::ping, 0, "held ping"},
+                                  {WsEventKind::text, 0, R"({"op":"ping"})"},
+                                  {WsEventKind::close, 1000, "bye"}};
+  EXPECT_EQ(seen, want);
+  EXPECT_EQ(last, ReadResult::stopped);
+}
+
+TEST(WsReader, TakeBufferedCarriesAHeldCloseWithItsCode) {
+  WsReader first(100);
+  Chunk chunk(client_frame(Opcode::close, close_payload(4001) + "why"));
+  EXPECT_EQ(first.feed(chunk.span(), [](const WsEvent&) { return FrameVerdict::hold; }), ReadResult::paused);
+  ReadResult last;
+  const std::vector<Seen> seen = feed_cut(first.take_buffered(), {}, &last, 100);
+  EXPECT_EQ(seen, (std::vector<Seen>{{WsEventKind::close, 4001, "why"}}));
+}
+
 TEST(WsReader, AnEmptyMessageMadeOfEmptyFragmentsIsStillPadded) {
   std::string bytes;
   append_client_frame({.payload = "", .fin = false}, bytes);
