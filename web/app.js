@@ -9,6 +9,8 @@ import {
   utf8Length, messageTime,
 } from './chat_state.js';
 import { Connection } from './connection.js';
+import { createRender } from './render.js';
+import { messageItem, whisperItem } from './view.js';
 
 const NAME_RE = /^[A-Za-z0-9_.-]{1,32}$/;
 const ROOM_RE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -42,6 +44,10 @@ const state = {
 };
 
 const conn = new Connection({ onOpen, onEvent, onStatus });
+const {
+  renderAll, renderView, renderViewHead, renderMyRooms, renderAllRooms, renderPeople, renderTyping,
+  appendMessage, roomEvent, clearTyping, showError,
+} = createRender({ state, isView, dmWith, showView, joinRoom });
 
 // ---------------------------------------------------------------- requests
 
@@ -107,7 +113,7 @@ const handlers = {
     if (!result.added) return;
     clearTyping(ev.room, ev.from);
     if (isView('room', room.name)) {
-      if (result.appended) appendMessage(messageItem(ev));
+      if (result.appended) appendMessage(messageItem(ev, state.user));
       else renderView();
     } else {
       room.unread++;
@@ -149,7 +155,7 @@ const handlers = {
     const dm = dmWith(ev.from);
     const item = { from: ev.from, text: ev.text, time: messageTime(ev, new Date()) };
     dm.items.push(item);
-    if (isView('dm', ev.from)) appendMessage(whisperItem(item));
+    if (isView('dm', ev.from)) appendMessage(whisperItem(item, state.user));
     else {
       dm.unread++;
       renderMyRooms();
@@ -277,200 +283,6 @@ function showView(view) {
   $('compose-input').focus();
 }
 
-function renderAll() {
-  renderMyRooms();
-  renderAllRooms();
-  renderPeople();
-  renderView();
-}
-
-function renderViewHead() {
-  const v = state.view;
-  const title = $('view-title');
-  const meta = $('view-meta');
-  const leave = $('leave');
-  if (!v) {
-    title.textContent = 'No room';
-    meta.textContent = '';
-    leave.hidden = true;
-    return;
-  }
-  if (v.kind === 'room') {
-    const room = state.rooms.get(v.name);
-    title.textContent = `#${v.name}`;
-    meta.textContent = room ? `${room.members} member${room.members === 1 ? '' : 's'}` : '';
-    leave.hidden = false;
-    leave.setAttribute('aria-label', `Leave room ${v.name}`);
-  } else {
-    title.textContent = `Whispers with ${v.name}`;
-    meta.textContent = '';
-    leave.hidden = true;
-  }
-  $('compose-input').placeholder = v.kind === 'room' ? `Message #${v.name}` : `Whisper to ${v.name}`;
-}
-
-function renderView() {
-  renderViewHead();
-  const list = $('messages');
-  const v = state.view;
-  const items = [];
-  let notice = '';
-  if (v && v.kind === 'room') {
-    const room = state.rooms.get(v.name);
-    if (room) {
-      notice = room.notice;
-      for (const m of room.messages) items.push(messageItem(m));
-    }
-  } else if (v) {
-    for (const w of dmWith(v.name).items) items.push(whisperItem(w));
-  }
-  list.replaceChildren(...items);
-  const gap = $('gap-notice');
-  gap.textContent = notice;
-  gap.hidden = notice === '';
-  list.scrollTop = list.scrollHeight;
-  renderTyping();
-}
-
-function appendMessage(li) {
-  const list = $('messages');
-  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  list.append(li);
-  if (atBottom) list.scrollTop = list.scrollHeight;
-}
-
-function timeElement(time) {
-  const t = document.createElement('time');
-  if (time) {
-    t.dateTime = time.toISOString();
-    t.textContent = time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  }
-  return t;
-}
-
-function messageItem(ev) {
-  const li = document.createElement('li');
-  li.className = ev.from === state.user ? 'msg mine' : 'msg';
-  li.dataset.seq = ev.seq;
-  const from = document.createElement('span');
-  from.className = 'from';
-  from.textContent = ev.from;
-  const text = document.createElement('span');
-  text.className = 'text';
-  text.textContent = ev.text;
-  li.append(from, timeElement(messageTime(ev, ev.receivedAt || null)), text);
-  return li;
-}
-
-function whisperItem(w) {
-  const li = document.createElement('li');
-  li.className = w.from === state.user ? 'msg mine whisper' : 'msg whisper';
-  const from = document.createElement('span');
-  from.className = 'from';
-  from.textContent = w.from;
-  const text = document.createElement('span');
-  text.className = 'text';
-  text.textContent = w.text;
-  li.append(from, timeElement(w.time), text);
-  if (w.pending || w.failed) {
-    const s = document.createElement('span');
-    s.className = 'delivery';
-    s.textContent = w.pending ? 'sending…' : `not delivered (${w.failed})`;
-    li.append(s);
-  }
-  return li;
-}
-
-// A join/leave line in a room's view (not stored: it is not part of the room's history).
-function roomEvent(room, text) {
-  if (isView('room', room.name)) {
-    const li = document.createElement('li');
-    li.className = 'event';
-    li.textContent = text;
-    appendMessage(li);
-    renderViewHead();
-  }
-}
-
-function listButton(label, ariaLabel, current, onClick, badge) {
-  const li = document.createElement('li');
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.textContent = label;
-  b.setAttribute('aria-label', ariaLabel);
-  if (current) b.setAttribute('aria-current', 'page');
-  b.addEventListener('click', onClick);
-  if (badge) {
-    const s = document.createElement('span');
-    s.className = 'badge';
-    s.textContent = String(badge);
-    b.append(s);
-  }
-  li.append(b);
-  return li;
-}
-
-function renderMyRooms() {
-  const items = [];
-  for (const room of state.rooms.values()) {
-    const unread = room.unread ? `, ${room.unread} unread` : '';
-    items.push(listButton(`#${room.name}`, `Room ${room.name}, ${room.members} members${unread}`,
-      isView('room', room.name), () => showView({ kind: 'room', name: room.name }), room.unread));
-  }
-  for (const [user, dm] of state.dms) {
-    const unread = dm.unread ? `, ${dm.unread} unread` : '';
-    items.push(listButton(`@${user}`, `Whispers with ${user}${unread}`, isView('dm', user),
-      () => showView({ kind: 'dm', name: user }), dm.unread));
-  }
-  $('my-rooms').replaceChildren(...items);
-}
-
-function renderAllRooms() {
-  const items = state.allRooms.map((r) => {
-    const joined = state.rooms.has(r.room);
-    return listButton(`#${r.room} (${r.members})`,
-      `${joined ? 'Open' : 'Join'} room ${r.room}, ${r.members} members`, isView('room', r.room),
-      () => (joined ? showView({ kind: 'room', name: r.room }) : joinRoom(r.room)));
-  });
-  $('all-rooms').replaceChildren(...items);
-}
-
-function renderPeople() {
-  $('people-count').textContent = state.usersCount ? `(${state.usersCount})` : '';
-  const items = state.users.filter((u) => u !== state.user).map((u) =>
-    listButton(`@${u}`, `Whisper to ${u}`, isView('dm', u), () => showView({ kind: 'dm', name: u })));
-  $('people').replaceChildren(...items);
-}
-
-function renderTyping() {
-  const el = $('typing');
-  const v = state.view;
-  const who = v && v.kind === 'room' ? state.typing.get(v.name) : null;
-  const now = Date.now();
-  const names = [];
-  if (who) {
-    for (const [user, until] of who) {
-      if (until > now) names.push(user);
-      else who.delete(user);
-    }
-  }
-  el.textContent = names.length === 0 ? '' :
-    names.length === 1 ? `${names[0]} is typing…` :
-    names.length <= 3 ? `${names.join(', ')} are typing…` : 'Several people are typing…';
-}
-
-function clearTyping(room, user) {
-  const who = state.typing.get(room);
-  if (who && who.delete(user) && isView('room', room)) renderTyping();
-}
-
-function showError(text) {
-  const el = $('chat-error');
-  el.textContent = text;
-  clearTimeout(showError.timer);
-  showError.timer = setTimeout(() => { el.textContent = ''; }, 6000);
-}
-
 // ---------------------------------------------------------------- actions
 
 function login(name) {
@@ -531,7 +343,7 @@ function send(text) {
   const ok = request({ op: 'whisper', to: v.name, text, ts }, { op: 'whisper', item });
   if (!ok) return false;
   dmWith(v.name).items.push(item);
-  appendMessage(whisperItem(item));
+  appendMessage(whisperItem(item, state.user));
   return true;
 }
 
