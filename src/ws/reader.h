@@ -12,6 +12,9 @@
 // proto::kFramePadding readable bytes, as for the LineFramer; the reader's own buffers
 // keep that promise too, so every text event can go straight to simdjson.
 //
+// Input fed while paused is kept behind the pause, unbounded here: the caller bounds it
+// as it does the LineFramer's (stop receiving while buffered() is over its input bound).
+//
 // A frame is unmasked as it is decoded, so it can never be decoded twice: an event the
 // consumer holds is therefore kept decoded (its payload copied — holds are rare: a
 // cross-shard reply awaited) and offered again first on resume().
