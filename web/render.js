@@ -62,15 +62,16 @@ export function createRender(app) {
     const gap = $('gap-notice');
     gap.textContent = notice;
     gap.hidden = notice === '';
-    list.scrollTop = list.scrollHeight;
+    const scroller = $('messages-scroll');
+    scroller.scrollTop = scroller.scrollHeight;
     renderTyping();
   }
 
   function appendMessage(li) {
-    const list = $('messages');
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    list.append(li);
-    if (atBottom) list.scrollTop = list.scrollHeight;
+    const scroller = $('messages-scroll');
+    const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+    $('messages').append(li);
+    if (atBottom) scroller.scrollTop = scroller.scrollHeight;
   }
 
   // A join/leave line in a room's view (not stored: it is not part of the room's history).

@@ -11,6 +11,7 @@
 // shows the gap notice (the room's epoch changed). Output is TAP.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,7 @@ const useFake = args.includes('--fake');
 const shotDir = args.includes('--screenshots') ? args[args.indexOf('--screenshots') + 1] : path.join(HERE, 'out');
 const CHATD = process.env.CHATD_BIN || path.join(HERE, '..', '..', 'build', 'chatd');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let step = 0;
 let failures = 0;
@@ -141,6 +143,13 @@ const pageMessages = (page) => page.$$eval('#messages li.msg', (els) => els.map(
   seq: Number(e.dataset.seq), from: e.querySelector('.from').textContent, text: e.querySelector('.text').textContent,
 })));
 
+// axe-core's findings on the page as it is now, as "rule (impact): targets" strings.
+async function accessibilityViolations(page) {
+  await page.evaluate(AXE_SOURCE);  // devtools evaluation: not an inline script, so the CSP allows it
+  const result = await page.evaluate(() => globalThis.axe.run());
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
 // ---------------------------------------------------------------- the test
 
 async function main() {
@@ -154,8 +163,13 @@ async function main() {
   const base = `http://127.0.0.1:${proxy.port}/`;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   const errors = [];
-  fs.mkdirSync(shotDir, { recursive: true });
   console.log(`# server: ${useFake ? 'fake_chatd.mjs' : CHATD}, browser: ${CHROMIUM} ${browser.version()}`);
+  fs.mkdirSync(shotDir, { recursive: true });
+  const loginPage = await browser.newPage();
+  await loginPage.goto(base);
+  const loginFindings = await accessibilityViolations(loginPage);
+  ok(loginFindings.length === 0, 'axe-core finds nothing on the login screen', loginFindings.join(' | '));
+  await loginPage.close();
 
   const { page: alice, res } = await openPage(browser, base, 'alice', errors);
   ok(/default-src 'self'/.test(res.headers()['content-security-policy'] || ''), 'the page is served with its CSP');
@@ -203,6 +217,9 @@ async function main() {
   await say(phone.page, 'hello from a phone');
   await phone.page.screenshot({ path: path.join(shotDir, 'web-page-phone.png') });
   ok(await shows(alice, 'hello from a phone'), 'a phone-width page chats too');
+  const chatFindings = [...await accessibilityViolations(alice), ...await accessibilityViolations(phone.page)];
+  ok(chatFindings.length === 0, 'axe-core finds nothing on the chat screen, desktop and phone width',
+    chatFindings.join(' | '));
 
   // ---- the page's connection is cut while the JSON client keeps sending
   const before = (await pageMessages(alice)).length;
