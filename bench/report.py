@@ -197,7 +197,7 @@ def report(out, targets, command):
         "command": command,
         "machine": machine,
         "versions": {"chatd": version(["./build/chatd", "--version"]),
-                     "loadgen": version(["./build/loadgen", "--version"]),
+                     "loadgen": version(["./build/loadgen/loadgen", "--version"]),
                      "redis": version(["redis-server", "--version"]),
                      "nats": version(["nats-server", "--version"])},
         "server_commands": {t: open(os.path.join(out, "runs", f"{t}.server-cmd")).read().strip()

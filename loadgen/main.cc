@@ -9,6 +9,7 @@
 #include "loadgen/cli/stop_signals.h"
 
 using namespace chatd::loadgen;
+using chatd::CliAction;
 
 namespace {
 

@@ -40,7 +40,7 @@ SERVER_CPU=1
 LOADGEN_CPU=0
 [ "$(nproc)" -lt 2 ] && SERVER_CPU=0
 PORT_BASE=$((20000 + RANDOM % 20000))
-LG=(taskset -c "$LOADGEN_CPU" ./build/loadgen --threads 1 --no-progress --connect-timeout 10s)
+LG=(taskset -c "$LOADGEN_CPU" ./build/loadgen/loadgen --threads 1 --no-progress --connect-timeout 10s)
 
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }

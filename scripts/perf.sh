@@ -101,7 +101,7 @@ fi
 command -v perf >/dev/null 2>&1 || ensure_packages linux-perf
 command -v perf >/dev/null 2>&1 || die "perf not found (Debian package linux-perf)"
 BIN="$CHATD_ROOT/$build"
-[ -x "$BIN/loadgen" ] || [ ${#loadgen_args[@]} -eq 0 ] || ensure_build "$build" -- loadgen
+[ -x "$BIN/loadgen/loadgen" ] || [ ${#loadgen_args[@]} -eq 0 ] || ensure_build "$build" -- loadgen
 [ -n "$pid" ] || [ -x "$BIN/chatd" ] || ensure_build "$build" -- chatd
 
 out=${out:-"$CHATD_ROOT/results/$(date -u +%Y%m%dT%H%M%SZ)-perf"}
@@ -152,7 +152,7 @@ else
   "${perf_cmd[@]}" 2>"$out/perf-record.log" &
   perf_pid=$!
   sleep 0.5  # let perf attach before the load starts
-  loadgen_cmd=("$BIN/loadgen" --port "$port" --no-progress --out "$out/loadgen" "${loadgen_args[@]}")
+  loadgen_cmd=("$BIN/loadgen/loadgen" --port "$port" --no-progress --out "$out/loadgen" "${loadgen_args[@]}")
   echo "perf.sh: ${loadgen_cmd[*]}" >&2
   set +e
   timeout --signal=INT --kill-after=10 "$max_time" "${loadgen_cmd[@]}" >"$out/loadgen.txt" 2>"$out/loadgen.log" &

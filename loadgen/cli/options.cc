@@ -5,63 +5,17 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <functional>
-#include <map>
 
-#include "common/cli_flag.h"
-#include "config/config.h"  // parse_duration: one duration syntax for chatd and loadgen
+#include "common/flag_table.h"  // one flag syntax, value syntax and --help layout for chatd and loadgen
 
 namespace chatd::loadgen {
 namespace {
 
-Result<uint64_t> parse_uint(const std::string& s, uint64_t min, uint64_t max) {
-  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
-    return Error{"'" + s + "' is not a non-negative integer"};
-  errno = 0;
-  unsigned long long v = std::strtoull(s.c_str(), nullptr, 10);
-  if (errno == ERANGE || v > max) return Error{"'" + s + "' is too large (max " + std::to_string(max) + ")"};
-  if (v < min) return Error{"'" + s + "' is below the minimum " + std::to_string(min)};
-  return uint64_t(v);
-}
-
-using Setter = std::function<Result<void>(Options&, const std::string&)>;
-
-template <class T>
-Setter uint_flag(T Options::*field, uint64_t min, uint64_t max) {
-  return [=](Options& o, const std::string& v) -> Result<void> {
-    auto r = parse_uint(v, min, max);
-    if (!r) return r.error();
-    o.*field = T(*r);
-    return {};
-  };
-}
-
-Setter duration_flag(Nanos Options::*field, Nanos min) {
-  return [=](Options& o, const std::string& v) -> Result<void> {
-    auto r = parse_duration(v);
-    if (!r) return r.error();
-    if (*r < min) return Error{"'" + v + "' is too short"};
-    o.*field = *r;
-    return {};
-  };
-}
-
-Setter optional_duration_flag(std::optional<Nanos> Options::*field) {
-  return [=](Options& o, const std::string& v) -> Result<void> {
-    auto r = parse_duration(v);
-    if (!r) return r.error();
-    if (*r <= 0) return Error{"'" + v + "' must be longer than zero"};
-    o.*field = *r;
-    return {};
-  };
-}
-
-Setter string_flag(std::string Options::*field) {
-  return [=](Options& o, const std::string& v) -> Result<void> {
-    if (v.empty()) return Error{"needs a non-empty value"};
-    o.*field = v;
-    return {};
-  };
+Result<void> set_host(Options& o, const std::string& v) {
+  in_addr a;
+  if (inet_pton(AF_INET, v.c_str(), &a) != 1) return Error{"'" + v + "' is not an IPv4 address"};
+  o.host = v;
+  return {};
 }
 
 Result<void> set_rate(Options& o, const std::string& v) {
@@ -72,6 +26,17 @@ Result<void> set_rate(Options& o, const std::string& v) {
     return Error{"'" + v + "' is not a rate in messages per second (> 0, at most 1e8)"};
   o.rate = r;
   return {};
+}
+
+// Zero is refused: a duration that must be longer than zero is optional instead.
+FlagSetter<Options> optional_duration(std::optional<Nanos> Options::*field) {
+  return [=](Options& o, const std::string& v) -> Result<void> {
+    auto r = parse_duration(v);
+    if (!r) return r.error();
+    if (*r <= 0) return Error{"'" + v + "' must be longer than zero"};
+    o.*field = *r;
+    return {};
+  };
 }
 
 Result<void> set_source_ips(Options& o, const std::string& v) {
@@ -129,54 +94,140 @@ Result<void> set_sink_port(Options& o, const std::string& v) {
   return {};
 }
 
-const std::map<std::string, Setter>& value_flags() {
-  static const std::map<std::string, Setter> m = {
-      {"--host", [](Options& o, const std::string& v) -> Result<void> {
-         in_addr a;
-         if (inet_pton(AF_INET, v.c_str(), &a) != 1) return Error{"'" + v + "' is not an IPv4 address"};
-         o.host = v;
-         return {};
-       }},
-      {"--target", set_target},
-      {"--port", uint_flag(&Options::port, 1, 65535)},
-      {"--source-ips", set_source_ips},
-      {"--connect-timeout", duration_flag(&Options::connect_timeout, kMillis)},
-      {"--threads", uint_flag(&Options::threads, 1, 256)},
-      {"--backend", [](Options& o, const std::string& v) -> Result<void> {
-         if (v != "auto" && v != "uring" && v != "epoll") return Error{"'" + v + "' is not one of auto, uring, epoll"};
-         o.backend = v;
-         return {};
-       }},
-      {"--ramp", uint_flag(&Options::ramp, 1, 1'000'000)},
-      {"--msgs", uint_flag(&Options::msgs, 1, 100'000'000)},
-      {"--steps", uint_flag(&Options::steps, 1, 10'000)},
-      {"--max-clients", uint_flag(&Options::max_clients, 1, 10'000'000)},
-      {"--rooms", uint_flag(&Options::rooms, 1, 1'000'000)},
-      {"--size", uint_flag(&Options::size, 1, Options::kMaxText)},
-      {"--seed", uint_flag(&Options::seed, 0, UINT64_MAX)},
-      {"--rate", set_rate},
-      {"--window", uint_flag(&Options::window, 1, 4096)},
-      {"--room-prefix", set_room_prefix},
-      {"--step-timeout", duration_flag(&Options::step_timeout, kMillis)},
-      {"--slo-p99", optional_duration_flag(&Options::slo_p99)},
-      {"--scenario", set_scenario},
-      {"--duration", optional_duration_flag(&Options::duration)},
-      {"--metrics-url", set_metrics_url},
-      {"--metrics-port", set_metrics_port},
-      {"--out", string_flag(&Options::out_dir)},
-      {"--sink-port", set_sink_port},
+Result<void> set_no_progress(Options& o, const std::string&) {
+  o.progress = false;
+  return {};
+}
+
+using F = Flag<Options>;
+
+const FlagTable<Options>& target_flags() {
+  static const FlagTable<Options> table = {
+      F::heading("Target:"),
+      F::value("--target", "NAME",
+               "the server to load: chatd (its JSON mode), redis (RESP3 pub/sub:\n"
+               "SUBSCRIBE/PUBLISH) or nats (SUB/PUB); the same rooms, clients,\n"
+               "payloads and accounting for all three (default chatd)",
+               set_target),
+      F::value("--host", "ADDR", "the server's IPv4 address (default 127.0.0.1)", set_host),
+      F::value("--port", "P", "the server's port (default 7000 chatd, 6379 redis, 4222 nats)",
+               uint_value(&Options::port, 1, 65535)),
+      F::value("--source-ips", "RANGES",
+               "bind clients to these local addresses, round robin, e.g.\n"
+               "127.0.0.2-127.0.0.50,127.0.1.1 (default: the kernel picks)",
+               set_source_ips),
+      F::value("--connect-timeout", "DUR",
+               "per client's connect + login + join (subscribe on the peers);\n"
+               "also how long an unreachable server is retried before exit\n"
+               "code 2 (default 5s)",
+               duration_value(&Options::connect_timeout, kMillis)),
+      F::value("--threads", "N", "client threads, each with its own reactor (default: all CPUs)",
+               uint_value(&Options::threads, 1, 256)),
+      F::value("--backend", "NAME",
+               "loadgen's reactor: auto (io_uring, else epoll), uring, epoll\n"
+               "(default auto)",
+               choice_value(&Options::backend, {{"auto", std::string("auto")},
+                                                {"uring", std::string("uring")},
+                                                {"epoll", std::string("epoll")}})),
   };
-  return m;
+  return table;
+}
+
+const FlagTable<Options>& ramp_flags() {
+  static const FlagTable<Options> table = {
+      F::heading("Ramp (each step connects --ramp clients, then every client sends --msgs messages):"),
+      F::value("--ramp", "N", "new clients per step (default 100)", uint_value(&Options::ramp, 1, 1'000'000)),
+      F::value("--msgs", "N", "messages per client per step (default 100)",
+               uint_value(&Options::msgs, 1, 100'000'000)),
+      F::value("--steps", "N", "number of steps (default 10 unless --max-clients is given)",
+               uint_value(&Options::steps, 1, 10'000)),
+      F::value("--max-clients", "N", "stop before the step that would pass N clients (default: none)",
+               uint_value(&Options::max_clients, 1, 10'000'000)),
+      F::value("--rooms", "N",
+               "rooms the clients are spread over, evenly (default 25); on\n"
+               "redis and nats a room is a channel/subject",
+               uint_value(&Options::rooms, 1, 1'000'000)),
+      F::value("--room-prefix", "P",
+               "name the rooms P0, P1, ... so another client can join one\n"
+               "(default lg-<run>-r0, ...: a fresh name each run)",
+               set_room_prefix),
+      F::value("--size", "BYTES", "message text length, 1..4096 (default 64)",
+               uint_value(&Options::size, 1, Options::kMaxText)),
+      F::value("--seed", "N", "seeds the room assignment and run names (default 1)",
+               uint_value(&Options::seed, 0, UINT64_MAX)),
+      F::value("--rate", "R",
+               "open loop: R messages/s in total, latency from each message's\n"
+               "intended send time (default: closed loop)",
+               set_rate),
+      F::value("--window", "N", "closed loop: unacknowledged messages per client (default 16)",
+               uint_value(&Options::window, 1, 4096)),
+      F::toggle("--whisper",
+                "point to point: each message goes to a random other client\n"
+                "(chosen from --seed), not to the room; on redis and nats every\n"
+                "client subscribes to a channel/subject of its own name\n"
+                "(default: off, messages go to the room)",
+                set_true(&Options::whisper)),
+      F::value("--step-timeout", "DUR", "longest wait for a step's deliveries (default 30s)",
+               duration_value(&Options::step_timeout, kMillis)),
+      F::value("--slo-p99", "DUR",
+               "stop after the first step whose p99 latency exceeds DUR\n"
+               "(default: no SLO; a step that loses messages always stops)",
+               optional_duration(&Options::slo_p99)),
+  };
+  return table;
+}
+
+const FlagTable<Options>& other_flags() {
+  static const FlagTable<Options> table = {
+      F::heading("Scenarios:"),
+      F::value("--scenario", "NAME",
+               "basic (1000 users, 25 rooms, 180 s) or extreme (10000 users,\n"
+               "35 rooms, 600 s); see docs/loadgen.md for the per-user rates",
+               set_scenario),
+      F::value("--duration", "DUR", "override the scenario's traffic duration", optional_duration(&Options::duration)),
+      F::heading("Interactive:"),
+      F::toggle("--interactive", "read commands from stdin (a terminal or a pipe); type 'help'",
+                set_true(&Options::interactive)),
+      F::heading("Observation and output:"),
+      F::value("--metrics-url", "URL",
+               "scrape chatd's RSS and CPU at each step's end\n"
+               "(e.g. http://127.0.0.1:9400/metrics; default: none)",
+               set_metrics_url),
+      F::value("--metrics-port", "P", "serve loadgen's own Prometheus metrics (default: off)", set_metrics_port),
+      F::value("--out", "DIR", "results folder (default results/<UTC timestamp>-<mode>/)",
+               string_value(&Options::out_dir, false)),
+      F::toggle("--no-progress", "no progress bar (default: a bar when stderr is a terminal)", set_no_progress),
+      F::heading("Sink:"),
+      F::value("--sink-port", "P",
+               "run a sink on --host:P (0 picks a port) with --threads\n"
+               "threads: answers hello/join, echoes each msg to its sender",
+               set_sink_port),
+      F::heading(""),
+      F::help_flag("-h", "this text", true),
+      F::version_flag("", "loadgen's version"),
+  };
+  return table;
+}
+
+// Every flag of loadgen, in --help order.
+const FlagTable<Options>& flags() {
+  static const FlagTable<Options> table = [] {
+    FlagTable<Options> all;
+    for (const auto* part : {&target_flags(), &ramp_flags(), &other_flags()})
+      all.insert(all.end(), part->begin(), part->end());
+    return all;
+  }();
+  return table;
 }
 
 // Flags that only make sense in some modes are refused elsewhere, so a typo'd
 // command line never silently measures something else.
-Result<void> check_combination(const Options& o, bool saw_interactive) {
-  if (saw_interactive && !o.scenario.empty()) return Error{"--interactive and --scenario exclude each other"};
-  if (o.mode == Mode::sink && (saw_interactive || !o.scenario.empty()))
+Result<void> check_combination(const Options& o) {
+  if (o.interactive && !o.scenario.empty()) return Error{"--interactive and --scenario exclude each other"};
+  if (o.mode == Mode::sink && (o.interactive || !o.scenario.empty()))
     return Error{"--sink-port runs a sink server; it takes no --interactive or --scenario"};
   if (o.duration && o.scenario.empty()) return Error{"--duration only applies to --scenario"};
-  if (o.whisper && saw_interactive)
+  if (o.whisper && o.interactive)
     return Error{"--whisper applies to the ramp and scenarios; interactive mode has 'whisper N'"};
   if (o.mode == Mode::sink && o.target != Target::chatd)
     return Error{"--sink-port runs a sink that speaks chatd's protocol; it takes no --target"};
@@ -212,111 +263,27 @@ Result<std::vector<uint32_t>> parse_source_ips(const std::string& text) {
 Result<CliParse> parse_options(const std::vector<std::string>& args) {
   CliParse p;
   Options& o = p.options;
-  bool saw_interactive = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string flag = args[i];
-    if (flag == "-h" || flag == "--help") {
-      p.action = CliAction::help;
-      return p;
-    }
-    if (flag == "--version") {
-      p.action = CliAction::version;
-      return p;
-    }
-    if (flag == "--interactive") {
-      saw_interactive = true;
-      if (o.mode != Mode::sink) o.mode = Mode::interactive;
-      continue;
-    }
-    if (flag == "--no-progress") {
-      o.progress = false;
-      continue;
-    }
-    if (flag == "--whisper") {
-      o.whisper = true;
-      continue;
-    }
-    auto it = value_flags().find(flag.substr(0, flag.find('=')));
-    if (it == value_flags().end()) return Error{"unknown flag '" + args[i] + "' (see --help)"};
-    auto taken = take_flag_value(args, &i);
-    if (!taken) return taken.error();
-    if (auto r = it->second(o, taken->value); !r) return Error{taken->flag + ": " + r.error().message};
-  }
-  if (!o.scenario.empty() && o.mode == Mode::ramp) o.mode = Mode::scenario;
-  if (auto r = check_combination(o, saw_interactive); !r) return r.error();
+  auto action = parse_flags(flags(), args, o);
+  if (!action) return action.error();
+  p.action = *action;
+  if (p.action != CliAction::run) return p;
+  if (o.mode == Mode::ramp && o.interactive) o.mode = Mode::interactive;
+  if (o.mode == Mode::ramp && !o.scenario.empty()) o.mode = Mode::scenario;
+  if (auto r = check_combination(o); !r) return r.error();
   if (o.port == 0) o.port = default_port(o.target);
   return p;
 }
 
 std::string usage() {
-  return R"(usage: loadgen [--ramp N --msgs N ...]     step ramp (the default mode)
-       loadgen --interactive [...]             a prompt: spawn, broadcast, whisper, summary
-       loadgen --scenario basic|extreme [...]  steady traffic and a tier verdict
-       loadgen --sink-port P                   a trivial server, to measure loadgen itself
-The first three load chatd, Redis or NATS alike: --target chatd|redis|nats.
-
-Target:
-  --target NAME          the server to load: chatd (its JSON mode), redis (RESP3 pub/sub:
-                         SUBSCRIBE/PUBLISH) or nats (SUB/PUB); the same rooms, clients,
-                         payloads and accounting for all three (default chatd)
-  --host ADDR            the server's IPv4 address (default 127.0.0.1)
-  --port P               the server's port (default 7000 chatd, 6379 redis, 4222 nats)
-  --source-ips RANGES    bind clients to these local addresses, round robin, e.g.
-                         127.0.0.2-127.0.0.50,127.0.1.1 (default: the kernel picks)
-  --connect-timeout DUR  per client's connect + login + join (subscribe on the peers);
-                         also how long an unreachable server is retried before exit
-                         code 2 (default 5s)
-  --threads N            client threads, each with its own reactor (default: all CPUs)
-  --backend NAME         loadgen's reactor: auto (io_uring, else epoll), uring, epoll
-                         (default auto)
-
-Ramp (each step connects --ramp clients, then every client sends --msgs messages):
-  --ramp N               new clients per step (default 100)
-  --msgs N               messages per client per step (default 100)
-  --steps N              number of steps (default 10 unless --max-clients is given)
-  --max-clients N        stop before the step that would pass N clients (default: none)
-  --rooms N              rooms the clients are spread over, evenly (default 25); on
-                         redis and nats a room is a channel/subject
-  --room-prefix P        name the rooms P0, P1, ... so another client can join one
-                         (default lg-<run>-r0, ...: a fresh name each run)
-  --size BYTES           message text length, 1..4096 (default 64)
-  --seed N               seeds the room assignment and run names (default 1)
-  --rate R               open loop: R messages/s in total, latency from each message's
-                         intended send time (default: closed loop)
-  --window N             closed loop: unacknowledged messages per client (default 16)
-  --whisper              point to point: each message goes to a random other client
-                         (chosen from --seed), not to the room; on redis and nats every
-                         client subscribes to a channel/subject of its own name
-                         (default: off, messages go to the room)
-  --step-timeout DUR     longest wait for a step's deliveries (default 30s)
-  --slo-p99 DUR          stop after the first step whose p99 latency exceeds DUR
-                         (default: no SLO; a step that loses messages always stops)
-
-Scenarios:
-  --scenario NAME        basic (1000 users, 25 rooms, 180 s) or extreme (10000 users,
-                         35 rooms, 600 s); see docs/loadgen.md for the per-user rates
-  --duration DUR         override the scenario's traffic duration
-
-Interactive:
-  --interactive          read commands from stdin (a terminal or a pipe); type 'help'
-
-Observation and output:
-  --metrics-url URL      scrape chatd's RSS and CPU at each step's end
-                         (e.g. http://127.0.0.1:9400/metrics; default: none)
-  --metrics-port P       serve loadgen's own Prometheus metrics (default: off)
-  --out DIR              results folder (default results/<UTC timestamp>-<mode>/)
-  --no-progress          no progress bar (default: a bar when stderr is a terminal)
-
-Sink:
-  --sink-port P          run a sink on --host:P (0 picks a port) with --threads
-                         threads: answers hello/join, echoes each msg to its sender
-
-  -h, --help             this text
-  --version              loadgen's version
-
-Durations: 500ms, 5s, 2m. Exit codes: 0 done, 1 failed, 2 bad flags or server
-unreachable, 130 interrupted (results of completed steps are still written).
-)";
+  return "usage: loadgen [--ramp N --msgs N ...]     step ramp (the default mode)\n"
+         "       loadgen --interactive [...]             a prompt: spawn, broadcast, whisper, summary\n"
+         "       loadgen --scenario basic|extreme [...]  steady traffic and a tier verdict\n"
+         "       loadgen --sink-port P                   a trivial server, to measure loadgen itself\n"
+         "The first three load chatd, Redis or NATS alike: --target chatd|redis|nats.\n" +
+         flag_usage(flags(), 25) +
+         "\n"
+         "Durations: 500ms, 5s, 2m. Exit codes: 0 done, 1 failed, 2 bad flags or server\n"
+         "unreachable, 130 interrupted (results of completed steps are still written).\n";
 }
 
 }  // namespace chatd::loadgen

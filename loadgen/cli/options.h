@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/flag_table.h"
 #include "common/result.h"
 #include "loadgen/wire/wire_protocol.h"
 
@@ -53,6 +54,8 @@ struct Options {
   std::string out_dir;  // empty: results/<UTC timestamp>-<mode>/
   bool progress = true;  // also needs a TTY on stderr
 
+  bool interactive = false;  // --interactive was given (`mode` says what runs)
+
   // Sink mode: a trivial loopback server to measure loadgen's own ceiling.
   uint16_t sink_port = 0;
 
@@ -60,8 +63,6 @@ struct Options {
   static constexpr uint32_t kDefaultSteps = 10;
   static constexpr uint32_t kMaxText = 4096;  // chatd's default --max-text
 };
-
-enum class CliAction { run, help, version };
 
 struct CliParse {
   CliAction action = CliAction::run;

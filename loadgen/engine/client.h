@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "loadgen/engine/send_buffer.h"
 #include "loadgen/stats/delivery_ledger.h"
 #include "loadgen/wire/wire_protocol.h"
+#include "net/connection_writer.h"
 #include "reactor/reactor.h"
 
 namespace chatd::loadgen {
@@ -39,18 +41,16 @@ struct Client {
   SeqTracker seq;
   std::vector<SenderOrder> room_senders;
 
-  // Sending: one send in flight (its iovec points into in_flight), the rest waits.
-  std::string pending;
-  std::string in_flight;
-  std::size_t in_flight_done = 0;
-  bool sending = false;
-  bool dirty = false;  // on the worker's flush list
+  // Sending, driven by the worker's net::ConnectionWriter: one send in flight
+  // (it reads out's in-flight half), new bytes wait in out.pending().
+  SendBuffer out;
+  net::SendState send;
 
   // This step's traffic.
   MessageHead head;        // the constant parts of every message
   std::string whisper_to;  // `whisper N`: this step's receiver
   uint32_t planned = 0;    // messages to send
-  uint32_t generated = 0;  // messages written to `pending`
+  uint32_t generated = 0;  // messages written to out.pending()
   uint32_t unacked = 0;    // closed loop: sent and not yet echoed
   uint32_t schedule_slot = 0;  // open loop: its place in the worker's schedule
   // Servers that answer every message in order without naming it (the peers):

@@ -92,21 +92,21 @@ void Worker::run() {
     finish_connects(now);
     expire_greetings(now);
     if (open_loop_) advance_schedule(now);
-    flush_sends();
+    writer_.flush(*reactor_);
     publish();
     reactor_->poll(*this, poll_timeout(monotonic_now()));
   }
   // Sends in flight point into client buffers: let them finish (or fail) first.
   const Nanos deadline = monotonic_now() + kStopDrain;
   auto in_flight = [&] {
-    return std::any_of(clients_.begin(), clients_.end(), [](const Client& c) { return c.sending; });
+    return std::any_of(clients_.begin(), clients_.end(), [](const Client& c) { return c.send.in_flight; });
   };
   while (in_flight() && monotonic_now() < deadline) reactor_->poll(*this, 10 * kMillis);
   reactor_.reset();
 }
 
 Nanos Worker::poll_timeout(Nanos now) const {
-  if (!dirty_.empty()) return 0;
+  if (writer_.has_dirty()) return 0;
   if (!connector_.idle() || !greeting_.empty() || !connect_queue_.empty()) return kConnectingTimeout;
   if (open_loop_ && !active_.empty() && cursor_.round < spec_.per_client)
     return std::clamp<Nanos>(schedule_.at(cursor_) - now, 0, kIdleTimeout);
@@ -269,7 +269,7 @@ void Worker::finish_connects(Nanos now) {
     const std::string room = config_.plan.room_name(c.room);
     const ClientAddress address{user, room};
     c.session = wire_->new_session(address);
-    wire_->append_greeting(c.pending, address);
+    wire_->append_greeting(c.out.pending(), address);
     reactor_->start_recv(c.key, c.fd);
     mark_dirty(c);
     greeting_.push_back(d.slot);
@@ -307,7 +307,7 @@ void Worker::pump(Client& c, Nanos now) {
   if (!traffic_active_ || c.state != Client::State::joined) return;
   if (open_loop_) {
     const uint64_t due = std::min<uint64_t>(schedule_.due(c.schedule_slot, now), c.planned);
-    while (c.generated < due && c.pending.size() < kMaxPendingBytes)
+    while (c.generated < due && c.out.pending().size() < kMaxPendingBytes)
       emit(c, schedule_.intended(c.schedule_slot, c.generated), now);
   } else {
     while (c.generated < c.planned && c.unacked < config_.window) emit(c, now, now);
@@ -331,7 +331,7 @@ void Worker::emit(Client& c, Nanos ts, Nanos now) {
       to = whisper_name_;
       break;
   }
-  wire_->append_message(c.pending, c.head, to, id, ts);
+  wire_->append_message(c.out.pending(), c.head, to, id, ts);
   if (answers_in_order_) ++c.answers_owed;
   ++c.generated;
   ++c.unacked;
@@ -363,52 +363,23 @@ Client* Worker::client_for(reactor::ConnKey key) {
   return &clients_[slot];
 }
 
-void Worker::mark_dirty(Client& c) {
-  if (c.dirty) return;
-  c.dirty = true;
-  dirty_.push_back(reactor::conn_index(c.key));
-}
-
-void Worker::flush_sends() {
-  for (uint32_t slot : dirty_) {
-    Client& c = clients_[slot];
-    c.dirty = false;
-    if (!c.alive() || c.sending || c.pending.empty()) continue;
-    c.in_flight.swap(c.pending);
-    c.pending.clear();
-    c.in_flight_done = 0;
-    send_in_flight(c);
-  }
-  dirty_.clear();
-}
-
-void Worker::send_in_flight(Client& c) {
-  c.sending = true;
-  iovec iov{c.in_flight.data() + c.in_flight_done, c.in_flight.size() - c.in_flight_done};
-  reactor_->send(c.key, c.fd, std::span<const iovec>(&iov, 1));
-}
-
 void Worker::on_send_done(reactor::ConnKey key, int result) {
   Client* c = client_for(key);
   if (c == nullptr) return;
-  if (!c->alive()) {  // closed while the kernel still read the buffer: free it now
-    c->sending = false;
-    std::string().swap(c->in_flight);
-    return;
+  switch (writer_.on_send_done(*c, result)) {
+    case net::SendDone::closed:  // closed while the kernel still read the buffer: free it now
+      c->out.release(false);
+      return;
+    case net::SendDone::failed:
+      ledger_.on_error(result == -EPIPE || result == -ECONNRESET ? "send_reset" : "send_failed");
+      close_client(*c);
+      return;
+    case net::SendDone::more:  // partial, or epoll's "writable again": re-sent at the next flush
+    case net::SendDone::drained:
+      break;
   }
-  if (result < 0) {
-    c->sending = false;
-    ledger_.on_error(result == -EPIPE || result == -ECONNRESET ? "send_reset" : "send_failed");
-    close_client(*c);
-    return;
-  }
-  c->in_flight_done += std::size_t(result);
-  if (c->in_flight_done < c->in_flight.size()) return send_in_flight(*c);  // partial, or epoll's "writable again"
-  c->sending = false;
-  c->in_flight.clear();
   // Open loop: a client held back by its pending bound owes messages now.
   if (open_loop_) pump(*c, monotonic_now());
-  if (!c->pending.empty()) mark_dirty(*c);
 }
 
 void Worker::close_client(Client& c) {
@@ -432,12 +403,11 @@ void Worker::close_client(Client& c) {
   c.in_reactor = false;
   c.state = Client::State::closed;
   if (!c.in_feed) c.session.reset();  // else on_recv frees it once the decoder has returned
-  std::string().swap(c.pending);
+  c.out.release(c.send.in_flight);
   std::string().swap(c.head.prefix);
   std::string().swap(c.head.suffix);
   std::string().swap(c.whisper_to);
   std::vector<SenderOrder>().swap(c.room_senders);
-  if (!c.sending) std::string().swap(c.in_flight);
 }
 
 void Worker::on_recv_end(reactor::ConnKey key, int) {

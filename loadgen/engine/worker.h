@@ -19,6 +19,7 @@
 #include "loadgen/engine/open_loop_schedule.h"
 #include "loadgen/engine/worker_protocol.h"
 #include "loadgen/wire/wire_protocol.h"
+#include "net/connection_writer.h"
 
 namespace chatd::loadgen {
 
@@ -61,9 +62,7 @@ class Worker final : private reactor::Handler {
 
   // Connections.
   Client* client_for(reactor::ConnKey key);
-  void mark_dirty(Client& c);
-  void flush_sends();
-  void send_in_flight(Client& c);
+  void mark_dirty(Client& c) { writer_.mark_dirty(c); }
   void close_client(Client& c);
   void close_all();
 
@@ -108,7 +107,7 @@ class Worker final : private reactor::Handler {
   std::deque<uint32_t> connect_queue_;
   std::vector<uint32_t> greeting_;  // slots greeted and not yet ready (chatd: joined)
   Connector connector_;
-  std::vector<uint32_t> dirty_;
+  net::ConnectionWriter<Client> writer_;  // clients with bytes to send this turn
   std::unique_ptr<WireProtocol> wire_;
   bool answers_in_order_ = false;  // this step's messages are answered in order (the peers)
   std::string whisper_name_;       // --whisper: the receiver of the message being written

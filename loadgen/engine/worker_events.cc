@@ -28,9 +28,9 @@ void Worker::on_recv(reactor::ConnKey key, std::span<const char> data) {
   if (c == nullptr || !c->alive()) return;
   const Nanos now = monotonic_now();  // one clock read per chunk, not per frame
   ClientEvents events(*this, *c, now);
-  const std::size_t queued = c->pending.size();
+  const std::size_t queued = c->out.pending().size();
   c->in_feed = true;
-  const std::string_view broken = c->session->feed(std::string_view(data.data(), data.size()), events, c->pending);
+  const std::string_view broken = c->session->feed(std::string_view(data.data(), data.size()), events, c->out.pending());
   c->in_feed = false;
   if (!c->alive()) {  // closed by one of its events
     c->session.reset();
@@ -41,7 +41,7 @@ void Worker::on_recv(reactor::ConnKey key, std::span<const char> data) {
     close_client(*c);
     return;
   }
-  if (c->pending.size() != queued) mark_dirty(*c);  // the protocol answered something (NATS: PONG)
+  if (c->out.pending().size() != queued) mark_dirty(*c);  // the protocol answered something (NATS: PONG)
 }
 
 void Worker::handle_event(Client& c, const WireEvent& e, Nanos now) {

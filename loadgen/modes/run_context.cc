@@ -46,6 +46,73 @@ Result<reactor::Backend> pick_backend(const Options& o, Console& console) {
   return reactor::Backend::epoll;
 }
 
+// Raises the fd limit to its hard limit; warns when the run plans more clients
+// than it leaves room for.
+void warn_if_over_fd_limit(RunContext& ctx, uint64_t planned_clients) {
+  RunInfo& info = ctx.report.info;
+  info.fd_limit = raise_fd_limit();
+  const uint64_t budget = info.fd_limit > kFdReserve ? info.fd_limit - kFdReserve : 0;
+  if (planned_clients <= budget) return;
+  const std::string msg = "open-file limit capped at " + std::to_string(info.fd_limit) +
+                          " (the hard limit): at most about " + std::to_string(budget) +
+                          " clients per loadgen process, this run plans " + std::to_string(planned_clients) +
+                          "; raise the hard limit or run several loadgen processes";
+  ctx.console.warn(msg);
+  ctx.report.warnings.push_back(msg);
+}
+
+EngineConfig engine_config(const Options& options, reactor::Backend backend, const std::string& run,
+                           uint32_t rooms) {
+  EngineConfig config;
+  config.target = options.target;
+  // Redis's PUBLISH replies and NATS's verbose mode are the peers' only
+  // per-message answers: asked for only where the closed loop needs a whisper's
+  // acknowledgement (see resp_wire.h, nats_wire.h).
+  config.wire.whisper_acks = options.mode == Mode::interactive || (options.whisper && options.rate == 0);
+  config.server = server_address(options);
+  config.source_ips = options.source_ips;
+  config.backend = backend;
+  config.threads = options.threads ? options.threads : usable_cpus();
+  config.connect_timeout = options.connect_timeout;
+  config.window = options.window;
+  config.plan = RoomPlan(run, rooms, options.seed, options.room_prefix);
+  config.filler = filler_text(options.size, options.seed);
+  return config;
+}
+
+// The run's description in summary.json: what was asked, where, and on what.
+void describe_run(RunContext& ctx, const std::string& mode, const std::string& run, uint32_t rooms,
+                  int64_t started_ms, const std::string& command_line) {
+  const Options& options = ctx.options;
+  RunInfo& info = ctx.report.info;
+  info.command_line = command_line;
+  info.loadgen_version = kLoadgenVersion;
+  info.mode = mode;
+  info.run_token = run;
+  info.out_dir = ctx.out_dir;
+  info.started_utc = utc_iso8601(started_ms);
+  info.reactor_backend = ctx.engine->backend_name();
+  info.threads = ctx.engine->threads();
+  info.ramp = options.ramp;
+  info.msgs = options.msgs;
+  info.steps = options.effective_steps();
+  info.max_clients = options.max_clients;
+  info.rooms = rooms;
+  info.traffic = options.whisper ? "whisper" : "room";
+  info.room_prefix = ctx.engine->plan().room_name(0);
+  info.room_prefix.pop_back();  // "<prefix>0" → "<prefix>"
+  info.server.target = std::string(target_name(options.target));
+  info.server.address = options.host + ":" + std::to_string(options.port);
+  info.size = options.size;
+  info.window = options.window;
+  info.seed = options.seed;
+  info.rate = options.rate;
+  info.step_timeout_s = double(options.step_timeout) / 1e9;
+  if (options.slo_p99) info.slo_p99_ms = double(*options.slo_p99) / 1e6;
+  info.metrics_url = options.metrics_url;
+  info.machine = read_machine_info();
+}
+
 void record_rooms(RunReport& report, const RoomPlan& plan, const Harvest& h) {
   if (plan.rooms() > kMaxRoomsReported) return;
   if (report.rooms.empty()) {
@@ -114,19 +181,8 @@ Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const st
                                                 const std::atomic<bool>& interrupted,
                                                 const std::string& command_line) {
   auto ctx = std::make_unique<RunContext>(options, interrupted);
-  RunInfo& info = ctx->report.info;
   const int64_t started_ms = unix_millis();
-
-  info.fd_limit = raise_fd_limit();
-  const uint64_t budget = info.fd_limit > kFdReserve ? info.fd_limit - kFdReserve : 0;
-  if (planned_clients > budget) {
-    const std::string msg = "open-file limit capped at " + std::to_string(info.fd_limit) +
-                            " (the hard limit): at most about " + std::to_string(budget) +
-                            " clients per loadgen process, this run plans " + std::to_string(planned_clients) +
-                            "; raise the hard limit or run several loadgen processes";
-    ctx->console.warn(msg);
-    ctx->report.warnings.push_back(msg);
-  }
+  warn_if_over_fd_limit(*ctx, planned_clients);
 
   auto backend = pick_backend(options, ctx->console);
   if (!backend) return backend.error();
@@ -137,53 +193,13 @@ Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const st
   }
 
   const std::string run = make_run_token(options.seed, uint64_t(wall_clock_micros()) ^ uint64_t(getpid()) << 40);
-  EngineConfig config;
-  config.target = options.target;
-  // Redis's PUBLISH replies and NATS's verbose mode are the peers' only
-  // per-message answers: asked for only where the closed loop needs a whisper's
-  // acknowledgement (see resp_wire.h, nats_wire.h).
-  config.wire.whisper_acks = options.mode == Mode::interactive || (options.whisper && options.rate == 0);
-  config.server = server_address(options);
-  config.source_ips = options.source_ips;
-  config.backend = *backend;
-  config.threads = options.threads ? options.threads : usable_cpus();
-  config.connect_timeout = options.connect_timeout;
-  config.window = options.window;
-  config.plan = RoomPlan(run, rooms, options.seed, options.room_prefix);
-  config.filler = filler_text(options.size, options.seed);
-  auto engine = Engine::start(std::move(config));
+  auto engine = Engine::start(engine_config(options, *backend, run, rooms));
   if (!engine) return engine.error();
   ctx->engine = std::move(*engine);
 
   ctx->out_dir = options.out_dir.empty() ? default_out_dir(mode, started_ms / 1000) : options.out_dir;
   if (auto r = make_dirs(ctx->out_dir); !r) return r.error();
-
-  info.command_line = command_line;
-  info.loadgen_version = kLoadgenVersion;
-  info.mode = mode;
-  info.run_token = run;
-  info.out_dir = ctx->out_dir;
-  info.started_utc = utc_iso8601(started_ms);
-  info.reactor_backend = ctx->engine->backend_name();
-  info.threads = ctx->engine->threads();
-  info.ramp = options.ramp;
-  info.msgs = options.msgs;
-  info.steps = options.effective_steps();
-  info.max_clients = options.max_clients;
-  info.rooms = rooms;
-  info.traffic = options.whisper ? "whisper" : "room";
-  info.room_prefix = ctx->engine->plan().room_name(0);
-  info.room_prefix.pop_back();  // "<prefix>0" → "<prefix>"
-  info.server.target = std::string(target_name(options.target));
-  info.server.address = options.host + ":" + std::to_string(options.port);
-  info.size = options.size;
-  info.window = options.window;
-  info.seed = options.seed;
-  info.rate = options.rate;
-  info.step_timeout_s = double(options.step_timeout) / 1e9;
-  if (options.slo_p99) info.slo_p99_ms = double(*options.slo_p99) / 1e6;
-  info.metrics_url = options.metrics_url;
-  info.machine = read_machine_info();
+  describe_run(*ctx, mode, run, rooms, started_ms, command_line);
 
   if (options.metrics_port) {
     auto live = LiveMetricsServer::start(*options.metrics_port, *ctx);

@@ -20,6 +20,8 @@
 #include "common/log.h"
 #include "loadgen/modes/modes.h"
 #include "loadgen/cli/stop_signals.h"
+#include "loadgen/engine/send_buffer.h"
+#include "net/connection_writer.h"
 #include "net/listener.h"
 #include "proto/json_request_parser.h"
 #include "proto/json_writer.h"
@@ -40,9 +42,8 @@ struct SinkConnection {
   proto::LineFramer framer{kMaxFrame};
   std::string user;
   int64_t seq = 0;
-  std::string pending, in_flight;
-  std::size_t in_flight_done = 0;
-  bool sending = false;
+  SendBuffer out;
+  net::SendState send;
 };
 
 class SinkThread final : private reactor::Handler {
@@ -56,8 +57,7 @@ class SinkThread final : private reactor::Handler {
     reactor_ = std::move(*r);
     reactor_->listen(listener_.get());
     while (!stop_.load(std::memory_order_relaxed)) {
-      for (uint32_t slot : dirty_) flush(conns_[slot]);
-      dirty_.clear();
+      writer_.flush(*reactor_);
       reactor_->poll(*this, 100 * kMillis);
     }
     for (SinkConnection& c : conns_)
@@ -104,14 +104,14 @@ class SinkThread final : private reactor::Handler {
       answer(*c, frame);
       return proto::FrameVerdict::next;
     });
-    if (result == proto::FeedResult::frame_too_large || c->pending.size() > kMaxPending) return close_conn(*c);
-    if (!c->pending.empty()) mark_dirty(*c);
+    if (result == proto::FeedResult::frame_too_large || c->out.pending().size() > kMaxPending) return close_conn(*c);
+    if (!c->out.pending().empty()) writer_.mark_dirty(*c);
   }
 
   void answer(SinkConnection& c, std::string_view frame) {
     proto::Request req;
     if (!parser_.parse(frame, req).ok()) return;
-    proto::JsonWriter w(c.pending);
+    proto::JsonWriter w(c.out.pending());
     switch (req.op) {
       case proto::Op::hello:
         c.user = std::string(req.user);
@@ -133,32 +133,15 @@ class SinkThread final : private reactor::Handler {
     w.end_object().newline();
   }
 
-  void mark_dirty(SinkConnection& c) { dirty_.push_back(reactor::conn_index(c.key)); }
-
-  void flush(SinkConnection& c) {
-    if (!c.open || c.sending || c.pending.empty()) return;
-    c.in_flight.swap(c.pending);
-    c.pending.clear();
-    c.in_flight_done = 0;
-    send(c);
-  }
-
-  void send(SinkConnection& c) {
-    c.sending = true;
-    iovec iov{c.in_flight.data() + c.in_flight_done, c.in_flight.size() - c.in_flight_done};
-    reactor_->send(c.key, c.fd, std::span<const iovec>(&iov, 1));
-  }
-
   void on_send_done(reactor::ConnKey key, int result) override {
     SinkConnection* c = lookup(key);
     if (c == nullptr) return;
-    c->sending = false;
-    if (!c->open) return release(*c);
-    if (result < 0) return close_conn(*c);
-    c->in_flight_done += std::size_t(result);
-    if (c->in_flight_done < c->in_flight.size()) return send(*c);
-    c->in_flight.clear();
-    if (!c->pending.empty()) mark_dirty(*c);
+    switch (writer_.on_send_done(*c, result)) {
+      case net::SendDone::closed: return release(*c);
+      case net::SendDone::failed: return close_conn(*c);
+      case net::SendDone::more:  // re-sent at the next flush
+      case net::SendDone::drained: return;
+    }
   }
 
   void on_recv_end(reactor::ConnKey key, int) override {
@@ -171,13 +154,13 @@ class SinkThread final : private reactor::Handler {
     reactor_->close(c.key, c.fd);
     c.open = false;
     c.fd = -1;
-    if (!c.sending) release(c);
+    writer_.forget(c);
+    if (!c.send.in_flight) release(c);
   }
 
   // The slot is reused only once no send can still point into its buffers.
   void release(SinkConnection& c) {
-    std::string().swap(c.in_flight);
-    std::string().swap(c.pending);
+    c.out.release(false);
     free_.push_back(reactor::conn_index(c.key));
   }
 
@@ -187,7 +170,7 @@ class SinkThread final : private reactor::Handler {
   std::unique_ptr<reactor::Reactor> reactor_;
   std::deque<SinkConnection> conns_;
   std::vector<uint32_t> free_;
-  std::vector<uint32_t> dirty_;
+  net::ConnectionWriter<SinkConnection> writer_;
   proto::JsonRequestParser parser_;
 };
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/flag_table.h"
 #include "common/log.h"
 #include "common/result.h"
 #include "reactor/backend.h"
@@ -34,19 +35,15 @@ struct Config {
 // fds kept back from --max-conns for listeners, eventfds, rings, metrics and logs.
 constexpr uint32_t kFdReserve = 64;
 
-enum class CliAction { run, help, version };
-
 struct CliParse {
   CliAction action = CliAction::run;
   Config config;
 };
 
-// Parses argv. Errors name the flag and what was wrong with it.
+// Parses argv (without argv[0]) through chatd's flag table (common/flag_table.h).
+// Errors name the flag and what was wrong with it.
 Result<CliParse> parse_cli(const std::vector<std::string>& args);
+// --help, generated from the same table.
 std::string usage();
-
-// Value parsers, exposed for tests.
-Result<std::size_t> parse_size(const std::string& s);   // 65536, 64K, 4M, 1G (binary units)
-Result<Nanos> parse_duration(const std::string& s);      // 10s, 500ms, 2m, 1.5 (seconds)
 
 }  // namespace chatd
