@@ -48,6 +48,7 @@ struct tally {
   uint64_t foreign;        // message texts not in this client's format
   struct latency_hist hist;  // messages sent inside the measured window
   double cpu_seconds;      // this process, over the measured window
+  double window_start_unix, window_end_unix;  // CLOCK_REALTIME, for outside meters
 };
 
 struct run {

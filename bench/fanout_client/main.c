@@ -1,9 +1,9 @@
 // fanout_client — chatd's second, independent load client (plain C, one thread,
 // epoll), for checking loadgen's headline figures. It shares no code with
-// loadgen and speaks chatd's JSON mode or Redis pub/sub (RESP), so the same run
-// can be pointed at both.
+// loadgen and speaks chatd's JSON mode, Redis pub/sub (RESP) or NATS, so the same
+// run can be pointed at each.
 //
-//   fanout_client --target chatd|redis --port P --members N [--rooms K]
+//   fanout_client --target chatd|redis|nats --port P --members N [--rooms K]
 //                 [--publishers P] (--rate R | --window W) [--seconds S]
 //                 [--warmup S] [--size B] [--drain S] [--hgrm FILE] [--host ADDR]
 //
@@ -27,7 +27,7 @@
 
 static void usage(FILE *to) {
   fprintf(to,
-          "usage: fanout_client --target chatd|redis --port P --members N [--rooms K]\n"
+          "usage: fanout_client --target chatd|redis|nats --port P --members N [--rooms K]\n"
           "                     [--publishers P] (--rate R | --window W) [--seconds S]\n"
           "                     [--warmup S] [--size B] [--drain S] [--hgrm FILE] [--host ADDR]\n"
           "N members in K rooms (default 1); members 0..P-1 (default all) also publish.\n"
@@ -48,7 +48,8 @@ static int parse(int argc, char **argv, struct options *o) {
     if (!strcmp(a, "--target")) {
       if (!strcmp(v, "chatd")) o->target = WIRE_CHATD;
       else if (!strcmp(v, "redis")) o->target = WIRE_REDIS;
-      else { fprintf(stderr, "fanout_client: --target chatd or redis\n"); return -1; }
+      else if (!strcmp(v, "nats")) o->target = WIRE_NATS;
+      else { fprintf(stderr, "fanout_client: --target chatd, redis or nats\n"); return -1; }
       have_target = 1;
     } else if (!strcmp(a, "--host")) o->host = v;
     else if (!strcmp(a, "--port")) o->port = atoi(v);
@@ -93,14 +94,15 @@ static void report(const struct run *r) {
   printf("fanout_client target=%s members=%d rooms=%d publishers=%d loop=%s rate=%g window=%d size=%d "
          "seconds=%.2f warmup=%.2f sent=%llu expected=%llu received=%llu lost=%lld errors=%llu foreign=%llu "
          "deliveries_per_second=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f "
-         "latency_count=%llu cpu_seconds=%.3f cpu_per_second=%.3f\n",
-         o->target == WIRE_CHATD ? "chatd" : "redis", o->members, o->rooms, o->publishers,
+         "latency_count=%llu cpu_seconds=%.3f cpu_per_second=%.3f window_start_unix=%.6f window_end_unix=%.6f\n",
+         o->target == WIRE_CHATD ? "chatd" : o->target == WIRE_REDIS ? "redis" : "nats", o->members, o->rooms, o->publishers,
          o->rate > 0 ? "open" : "closed", o->rate, o->window, o->size, o->seconds, o->warmup,
          (unsigned long long)t->sent, (unsigned long long)t->expected, (unsigned long long)t->received,
          (long long)(t->expected - t->received), (unsigned long long)t->errors, (unsigned long long)t->foreign,
          (double)t->window_deliveries / window, hist_quantile_us(h, 0.5) / 1e3, hist_quantile_us(h, 0.9) / 1e3,
          hist_quantile_us(h, 0.99) / 1e3, hist_quantile_us(h, 0.999) / 1e3, (double)h->max_us / 1e3,
-         (unsigned long long)h->total, t->cpu_seconds, t->cpu_seconds / window);
+         (unsigned long long)h->total, t->cpu_seconds, t->cpu_seconds / window, t->window_start_unix,
+         t->window_end_unix);
   fflush(stdout);
   if (o->hgrm_path) {
     FILE *f = fopen(o->hgrm_path, "w");

@@ -36,6 +36,12 @@ int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static double unix_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static double cpu_seconds(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -141,6 +147,8 @@ static void on_frame(void *arg, enum frame_kind kind, const char *text, size_t l
     f->c->ready = 1;
   } else if (kind == FRAME_ERROR) {
     if (r->tally.errors++ < 5) fprintf(stderr, "fanout_client: server error: %.*s\n", (int)(len > 200 ? 200 : len), text);
+  } else if (kind == FRAME_PING) {
+    if (queue_out(r, f->c, wire_pong, strlen(wire_pong)) < 0) f->failed = 1;
   } else if (kind == FRAME_MESSAGE) {
     char *end;
     long long ts = strtoll(text, &end, 10);
@@ -289,8 +297,14 @@ int run_traffic(struct run *r) {
   }
   for (;;) {
     int64_t now = now_ns();
-    if (cpu_from < 0 && now >= r->measure_from) cpu_from = cpu_seconds();
-    if (cpu_to < 0 && now >= r->measure_to) cpu_to = cpu_seconds();
+    if (cpu_from < 0 && now >= r->measure_from) {
+      cpu_from = cpu_seconds();
+      r->tally.window_start_unix = unix_seconds();
+    }
+    if (cpu_to < 0 && now >= r->measure_to) {
+      cpu_to = cpu_seconds();
+      r->tally.window_end_unix = unix_seconds();
+    }
     int64_t wait = 10 * 1000000LL;
     if (next < total) {
       for (; next < total; next++) {

@@ -123,6 +123,39 @@ static long redis_scan(const char *buf, size_t len, frame_fn fn, void *ctx) {
   return (long)done;
 }
 
+// ---- NATS: text control lines, MSG carries a sized payload ----------------------
+
+// MSG <subject> <sid> [reply-to] <#bytes>\r\n<payload>\r\n
+static long nats_scan(const char *buf, size_t len, frame_fn fn, void *ctx) {
+  size_t done = 0;
+  while (done < len) {
+    const char *line = buf + done;
+    const char *crlf = memmem(line, len - done, "\r\n", 2);
+    if (!crlf) break;
+    size_t n = (size_t)(crlf - line);
+    if (n >= 4 && memcmp(line, "MSG ", 4) == 0) {
+      const char *last = line + n;  // the byte count is the control line's last field
+      while (last > line && last[-1] != ' ') last--;
+      char *end;
+      long bytes = strtol(last, &end, 10);
+      if (bytes < 0 || end != crlf) return -1;
+      if (len - done < n + 2 + (size_t)bytes + 2) break;
+      fn(ctx, FRAME_MESSAGE, crlf + 2, (size_t)bytes);
+      done += n + 2 + (size_t)bytes + 2;
+      continue;
+    }
+    if (n >= 4 && memcmp(line, "PONG", 4) == 0) fn(ctx, FRAME_READY, line, n);
+    else if (n >= 4 && memcmp(line, "PING", 4) == 0) fn(ctx, FRAME_PING, line, n);
+    else if (n >= 4 && memcmp(line, "-ERR", 4) == 0) fn(ctx, FRAME_ERROR, line, n);
+    else if (n >= 3 && (memcmp(line, "+OK", 3) == 0 || memcmp(line, "INFO", 4) == 0)) fn(ctx, FRAME_OTHER, line, n);
+    else return -1;
+    done += n + 2;
+  }
+  return (long)done;
+}
+
+const char wire_pong[] = "PONG\r\n";
+
 static size_t resp_command(char *buf, size_t cap, int argc, const char **argv, const size_t *lens) {
   size_t used = 0;
   int w = snprintf(buf, cap, "*%d\r\n", argc);
@@ -144,8 +177,11 @@ static size_t resp_command(char *buf, size_t cap, int argc, const char **argv, c
 
 size_t wire_greeting(enum wire_target t, char *buf, size_t cap, const char *user, const char *room,
                      int publisher) {
-  if (t == WIRE_CHATD) {
-    int w = snprintf(buf, cap, "{\"op\":\"hello\",\"user\":\"%s\"}\n{\"op\":\"join\",\"room\":\"%s\"}\n", user, room);
+  if (t == WIRE_CHATD || t == WIRE_NATS) {
+    int w = t == WIRE_CHATD
+                ? snprintf(buf, cap, "{\"op\":\"hello\",\"user\":\"%s\"}\n{\"op\":\"join\",\"room\":\"%s\"}\n", user, room)
+                : snprintf(buf, cap, "CONNECT {\"verbose\":false,\"pedantic\":false,\"name\":\"%s\"}\r\n"
+                                     "SUB %s 1\r\nPING\r\n", user, room);
     return (w < 0 || (size_t)w >= cap) ? 0 : (size_t)w;
   }
   size_t used = 0;
@@ -167,11 +203,20 @@ size_t wire_publish(enum wire_target t, char *buf, size_t cap, const char *room,
     int w = snprintf(buf, cap, "{\"op\":\"msg\",\"room\":\"%s\",\"text\":\"%.*s\"}\n", room, (int)len, text);
     return (w < 0 || (size_t)w >= cap) ? 0 : (size_t)w;
   }
+  if (t == WIRE_NATS) {
+    int w = snprintf(buf, cap, "PUB %s %zu\r\n%.*s\r\n", room, len, (int)len, text);
+    return (w < 0 || (size_t)w >= cap) ? 0 : (size_t)w;
+  }
   const char *pub[] = {"PUBLISH", room, text};
   const size_t pub_len[] = {7, strlen(room), len};
   return resp_command(buf, cap, 3, pub, pub_len);
 }
 
 long wire_scan(enum wire_target t, const char *buf, size_t len, frame_fn fn, void *ctx) {
-  return t == WIRE_CHATD ? chatd_scan(buf, len, fn, ctx) : redis_scan(buf, len, fn, ctx);
+  switch (t) {
+    case WIRE_CHATD: return chatd_scan(buf, len, fn, ctx);
+    case WIRE_REDIS: return redis_scan(buf, len, fn, ctx);
+    case WIRE_NATS: return nats_scan(buf, len, fn, ctx);
+  }
+  return -1;
 }

@@ -27,7 +27,7 @@ struct seen {
 
 static void record(void *ctx, enum frame_kind kind, const char *text, size_t len) {
   struct seen *s = ctx;
-  static const char letter[] = {'O', 'R', 'M', 'E'};
+  static const char letter[] = {'O', 'R', 'M', 'E', 'P'};
   s->len += (size_t)snprintf(s->log + s->len, sizeof s->log - s->len, "%c", letter[kind]);
   if (kind == FRAME_MESSAGE) s->len += (size_t)snprintf(s->log + s->len, sizeof s->log - s->len, "[%.*s]", (int)len, text);
 }
@@ -84,6 +84,21 @@ static void redis_frames(void) {
   CHECK(wire_scan(WIRE_REDIS, "?x\r\n", 4, record, &s) == -1, "a frame that is not RESP is refused");
 }
 
+static void nats_frames(void) {
+  const char stream[] =
+      "INFO {\"server_id\":\"x\",\"max_payload\":1048576}\r\n"
+      "+OK\r\n"
+      "PONG\r\n"
+      "MSG r 1 7\r\n12.3.xx\r\n"
+      "MSG r 1 reply.to 4\r\na\r\nb\r\n"  // a reply subject, CRLF inside the payload
+      "PING\r\n"
+      "-ERR 'Unknown Protocol Operation'\r\n";
+  check_stream(WIRE_NATS, "nats", stream, sizeof stream - 1, "OORM[12.3.xx]M[a\r\nb]PE");
+  char buf[256];
+  size_t n = wire_publish(WIRE_NATS, buf, sizeof buf, "r0", "12.3.x", 6);
+  CHECK(n > 0 && strncmp(buf, "PUB r0 6\r\n12.3.x\r\n", n) == 0, "nats pub: %.*s", (int)n, buf);
+}
+
 static void encoders(void) {
   char buf[512];
   size_t n = wire_greeting(WIRE_CHATD, buf, sizeof buf, "u1", "r0", 1);
@@ -103,6 +118,7 @@ static void encoders(void) {
 int main(void) {
   chatd_frames();
   redis_frames();
+  nats_frames();
   encoders();
   if (failures) return 1;
   printf("wire_test: ok\n");
