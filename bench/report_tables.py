@@ -159,9 +159,10 @@ def agreement(rows):
             if not lg or not fc:
                 continue
             item = {"target": t, "workload": fc_workload}
+            # fanout_client's whole-run figures, which it counts as loadgen counts a step.
             for field in ("delivered_per_s", "p50_ms", "p99_ms"):
                 a = statistics.median([r[field] for r in lg if r.get(field) is not None] or [0])
-                b = statistics.median([r[field] for r in fc if r.get(field) is not None] or [0])
+                b = statistics.median([r[f"run_{field}"] for r in fc if r.get(f"run_{field}") is not None] or [0])
                 item[field] = {"loadgen": a, "fanout_client": b, "diff": (b - a) / a if a else None}
             checked = [item[f]["diff"] for f in ("delivered_per_s", "p50_ms")]
             item["agree"] = all(d is not None and abs(d) <= AGREE for d in checked)

@@ -47,6 +47,10 @@ struct tally {
   uint64_t errors;         // error frames from the server
   uint64_t foreign;        // message texts not in this client's format
   struct latency_hist hist;  // messages sent inside the measured window
+  // The whole run, defined as loadgen defines a step's figures (every message;
+  // deliveries/s = received / (first send -> last delivery)), for the agreement check.
+  struct latency_hist hist_all;
+  int64_t first_send, last_delivery;
   double cpu_seconds;      // this process, over the measured window
   double window_start_unix, window_end_unix;  // CLOCK_REALTIME, for outside meters
 };

@@ -13,7 +13,8 @@
 // Closed loop (--window W): each publisher keeps W of its own messages
 // unacknowledged; its own echo acknowledges one. Deliveries/s counts the
 // deliveries received between --warmup and --seconds; latency covers the
-// messages sent in that window. Prints one line of key=value (see report()).
+// messages sent in that window. The run_* figures cover every message, as
+// loadgen's do. Prints one line of key=value (see report()).
 //
 // Build (scripts/bench.sh does, into build/bench-tools/):
 //   cc -O2 -o fanout_client bench/fanout_client/{main,run,wire,latency_hist}.c -lm
@@ -91,10 +92,12 @@ static void report(const struct run *r) {
   const struct tally *t = &r->tally;
   const double window = o->seconds - o->warmup;
   const struct latency_hist *h = &t->hist;
+  const double run_seconds = (double)(t->last_delivery - t->first_send) / 1e9;
   printf("fanout_client target=%s members=%d rooms=%d publishers=%d loop=%s rate=%g window=%d size=%d "
          "seconds=%.2f warmup=%.2f sent=%llu expected=%llu received=%llu lost=%lld errors=%llu foreign=%llu "
          "deliveries_per_second=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f "
-         "latency_count=%llu cpu_seconds=%.3f cpu_per_second=%.3f window_start_unix=%.6f window_end_unix=%.6f\n",
+         "latency_count=%llu cpu_seconds=%.3f cpu_per_second=%.3f window_start_unix=%.6f window_end_unix=%.6f "
+         "run_deliveries_per_second=%.0f run_p50_ms=%.3f run_p99_ms=%.3f\n",
          o->target == WIRE_CHATD ? "chatd" : o->target == WIRE_REDIS ? "redis" : "nats", o->members, o->rooms, o->publishers,
          o->rate > 0 ? "open" : "closed", o->rate, o->window, o->size, o->seconds, o->warmup,
          (unsigned long long)t->sent, (unsigned long long)t->expected, (unsigned long long)t->received,
@@ -102,7 +105,8 @@ static void report(const struct run *r) {
          (double)t->window_deliveries / window, hist_quantile_us(h, 0.5) / 1e3, hist_quantile_us(h, 0.9) / 1e3,
          hist_quantile_us(h, 0.99) / 1e3, hist_quantile_us(h, 0.999) / 1e3, (double)h->max_us / 1e3,
          (unsigned long long)h->total, t->cpu_seconds, t->cpu_seconds / window, t->window_start_unix,
-         t->window_end_unix);
+         t->window_end_unix, run_seconds > 0 ? (double)t->received / run_seconds : 0.0,
+         hist_quantile_us(&t->hist_all, 0.5) / 1e3, hist_quantile_us(&t->hist_all, 0.99) / 1e3);
   fflush(stdout);
   if (o->hgrm_path) {
     FILE *f = fopen(o->hgrm_path, "w");

@@ -124,7 +124,7 @@ static int publish(struct run *r, struct conn *c, int64_t ts) {
   room_name(r, c->room, room, sizeof room);
   size_t n = wire_publish(r->opt.target, frame, sizeof frame, room, text, (size_t)len);
   if (n == 0 || queue_out(r, c, frame, n) < 0) return -1;
-  r->tally.sent++;
+  if (r->tally.sent++ == 0) r->tally.first_send = now_ns();
   r->tally.expected += (uint64_t)r->room_size[c->room];
   c->inflight++;
   return 0;
@@ -159,6 +159,9 @@ static void on_frame(void *arg, enum frame_kind kind, const char *text, size_t l
     long from = strtol(end + 1, NULL, 10);
     struct tally *t = &r->tally;
     t->received++;
+    t->last_delivery = f->received_at;
+    int64_t all_us = (f->received_at - ts) / 1000;
+    hist_record(&t->hist_all, all_us > 0 ? (uint64_t)all_us : 0);
     if (f->received_at >= r->measure_from && f->received_at < r->measure_to) t->window_deliveries++;
     if (ts >= r->measure_from && ts < r->measure_to) {
       int64_t us = (f->received_at - ts) / 1000;
