@@ -7,6 +7,7 @@ import statistics
 AGREE = 0.10  # loadgen and fanout_client agree within 10%
 CONTENDED = 0.15  # of a CPU taken by others during a row (session.py flags it)
 FLAG = "⚑"    # a repetition of this figure was client-bound
+NOISY = "≈"   # a repetition of this figure ran while other work took a share of its CPUs
 
 # (key, label, workload, client, row field, higher is better)
 FIGURES = [
@@ -62,13 +63,13 @@ def spread(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
 
 
-def cell(s, flagged=False):
+def cell(s, flagged=False, noisy=False):
     if s is None:
         return "–"
     text = num(s["median"])
     if s["n"] > 1:
         text += f" [{num(s['min'])}–{num(s['max'])}]"
-    return text + (f" {FLAG}" if flagged else "")
+    return text + (f" {FLAG}" if flagged else "") + (f" {NOISY}" if noisy else "")
 
 
 def knee_rows(run, rows, target):
@@ -79,20 +80,22 @@ def knee_rows(run, rows, target):
 
 
 def figure(run, rows, key, target):
-    """(spread, client-bound in some repetition) of one figure for one target."""
+    """(spread, client-bound in some repetition, contended in some) of one figure for one target."""
     spec = next(f for f in FIGURES if f[0] == key)
     if key == "fanout_knee":
         k = (run.get("knee") or {}).get(target)
         if not k or k["median"] is None:
-            return None, False
-        return {"median": k["median"], "min": k["min"], "max": k["max"], "n": k["reps"]}, False
+            return None, False, False
+        noisy = any(r.get("contended") for r in rows if r["target"] == target and r.get("phase") == "sweep")
+        return {"median": k["median"], "min": k["min"], "max": k["max"], "n": k["reps"]}, False, noisy
     _, _, workload, client, field, _ = spec
     if workload == "fanout":
         chosen = knee_rows(run, rows, target)
     else:
         chosen = [r for r in rows if r["target"] == target and r["workload"] == workload and r["client"] == client
                   and not r.get("failed")]
-    return spread([r.get(field) for r in chosen]), any(r.get("client_bound") for r in chosen)
+    return (spread([r.get(field) for r in chosen]), any(r.get("client_bound") for r in chosen),
+            any(r.get("contended") for r in chosen))
 
 
 def figures(run, rows):
@@ -100,9 +103,9 @@ def figures(run, rows):
     for key, *_ in FIGURES:
         out[key] = {}
         for t in run["plan"]["targets"]:
-            s, flagged = figure(run, rows, key, t)
+            s, flagged, noisy = figure(run, rows, key, t)
             if s:
-                out[key][t] = {**s, "client_bound": flagged}
+                out[key][t] = {**s, "client_bound": flagged, "contended": noisy}
     return out
 
 
@@ -121,9 +124,9 @@ def goal_table(run, rows):
         higher = _rest[-1]
         cells, spreads = [], {}
         for t in targets:
-            s, flagged = figure(run, rows, key, t)
+            s, flagged, noisy = figure(run, rows, key, t)
             spreads[t] = s
-            cells.append(cell(s, flagged))
+            cells.append(cell(s, flagged, noisy))
         if all(c == "–" for c in cells):
             continue
         ratios = [ratio(spreads[t], spreads.get("redis"), higher) for t in chatds]
@@ -201,8 +204,8 @@ def limit_text(run, rows):
     limits = run.get("fanout_limit") or []
     if not limits:
         return ""
-    knee, _ = figure(run, rows, "fanout_deliveries", "chatd-uring")
-    per_cpu, _ = figure(run, rows, "fanout_per_cpu", "chatd-uring")
+    knee = figure(run, rows, "fanout_deliveries", "chatd-uring")[0]
+    per_cpu = figure(run, rows, "fanout_per_cpu", "chatd-uring")[0]
     k = run.get("chatd_uring_deliveries_per_send")
     where = run.get("chatd_uring_deliveries_per_send_from") or "its knee"
     out = [f"bench/fanout_limit (one prepared 100-byte frame to 1000 loopback sockets per round, batched io_uring, "
@@ -240,7 +243,8 @@ def full_report(out, run, rows):
              f"repetition(s); each figure is the median [min–max]. Only the ratios between targets of this run "
              f"carry to another machine.", "", "## Goals", "", goal_table(run, rows), "",
              f"{FLAG}: at least one repetition was client-bound (client CPU ≥ 90% of its cores, or loadgen at ≥ 90% "
-             f"of its sink ceiling); such a figure is a lower bound for the server.", ""]
+             f"of its sink ceiling); such a figure is a lower bound for the server. {NOISY}: at least one repetition "
+             f"ran while other processes took > {CONTENDED:.0%} of a CPU it used (see the contended column).", ""]
     if run.get("budget_cut"):
         parts += [f"Knee searches cut short by the time budget: {', '.join(run['budget_cut'])}.", ""]
     parts += ["## Knee search (fan-out 1 × 1000, open loop)", "",
@@ -289,7 +293,7 @@ def readme_section(out, run, rows):
              f"**Only the ratios between targets of the same run carry to another machine**; the absolute figures "
              f"are this box's. Method, knees and client-bound rows: [docs/benchmarks.md](docs/benchmarks.md).", "",
              goal_table(run, rows), "", f"{FLAG}: client-bound in at least one repetition (a lower bound for the "
-             f"server).", ""]
+             f"server). {NOISY}: other work shared the row's CPUs in at least one repetition.", ""]
     agree = agreement(rows)
     if agree:
         ok = [f"{a['target']} {a['workload']}: {'agree' if a['agree'] else 'differ'} "
