@@ -34,14 +34,24 @@ def log(msg):
 
 
 class Budget:
+    """The run's time limit. The rows after the knee search have a known cost
+    (reserved); the searches share the rest evenly, each getting an equal part
+    of what is left when it starts, so a late repetition is not searched more
+    coarsely than an early one."""
+
     def __init__(self, seconds, reserve):
         self.start = time.monotonic()
         self.deadline = self.start + seconds
-        self.reserve = reserve  # for the phases after the knee search
+        self.reserve = reserve
+        self.sweep_deadline = self.deadline - reserve
         self.cut = []
 
+    def begin_sweep(self, sweeps_left):
+        now = time.monotonic()
+        self.sweep_deadline = now + max(0.0, self.deadline - self.reserve - now) / sweeps_left
+
     def sweep_allows(self, step_seconds):
-        return time.monotonic() + step_seconds < self.deadline - self.reserve
+        return time.monotonic() + step_seconds < self.sweep_deadline
 
     def elapsed(self):
         return time.monotonic() - self.start
@@ -50,7 +60,7 @@ class Budget:
 def knee_search(session, plan, budget):
     """Sweeps fan-out on one server; returns the knee record."""
     steps = []
-    step_seconds = plan.fanout_span + 3
+    step_seconds = lambda rate: wl.fanout_msgs(rate, plan.fanout_span) * wl.MEMBERS / rate + 3
 
     def step(rate):
         args, timeout = wl.fanout_args(rate, plan.fanout_span)
@@ -74,7 +84,7 @@ def knee_search(session, plan, budget):
     else:
         rate = plan.fanout_start
         for _ in range(plan.fanout_max_steps):
-            if not budget.sweep_allows(step_seconds):
+            if not budget.sweep_allows(step_seconds(rate)):
                 cut = True
                 break
             if step(rate):
@@ -83,7 +93,7 @@ def knee_search(session, plan, budget):
                 bad = rate
                 break
         rate = plan.fanout_start // plan.fanout_factor
-        while good is None and bad is not None and rate >= 25 and budget.sweep_allows(step_seconds):
+        while good is None and bad is not None and rate >= 25 and budget.sweep_allows(step_seconds(rate)):
             if step(rate):
                 good = rate
             else:
@@ -94,7 +104,7 @@ def knee_search(session, plan, budget):
             mid = int(round((good + bad) / 2, -1))
             if mid <= good or mid >= bad:
                 break
-            if not budget.sweep_allows(step_seconds):
+            if not budget.sweep_allows(step_seconds(mid)):
                 cut = True
                 break
             if step(mid):
@@ -121,6 +131,12 @@ def median_knees(knees):
     return out
 
 
+def outcome(row, field, unit):
+    if row.get("failed"):
+        return f"failed: {row['failed']}"
+    return f"{row.get(field) or 0:,.0f} {unit}" if unit else f"{row.get(field)} ms"
+
+
 def fixed_rows(session, plan, knee, rep):
     """Every fixed-rate row for one target in one repetition."""
     name = session.target.name
@@ -131,22 +147,22 @@ def fixed_rows(session, plan, knee, rep):
         runs = [("loadgen", lg_args, lg_timeout), ("fanout_client", fc_args, fc_timeout)]
         for client, args, timeout in (runs if rep % 2 else runs[::-1]):  # alternate which goes first
             row = session.run(client, "fanout-check", f"{rate}-{client}", args, timeout, rate=rate, phase="fixed")
-            log(f"  {name} r{rep} fanout-check {rate} msg/s ({client}): {row.get('delivered_per_s', 0):,.0f}/s "
+            log(f"  {name} r{rep} fanout-check {rate} msg/s ({client}): {outcome(row, 'delivered_per_s', '/s')}, "
                 f"p50 {row.get('p50_ms')} ms")
     for w in plan.closed_windows:
         args, timeout = wl.closed_args(w, plan.closed_publishers, plan.closed_seconds, plan.warmup)
         row = session.run("fanout_client", f"closed-w{w}", "", args, timeout, window=w, phase="fixed")
-        log(f"  {name} r{rep} closed W={w}: {row.get('delivered_per_s', 0):,.0f} deliveries/s")
+        log(f"  {name} r{rep} closed W={w}: {outcome(row, 'delivered_per_s', 'deliveries/s')}")
     args, timeout = wl.rooms_args(plan.rooms_seconds)
     row = session.run("loadgen", "rooms", "", args, timeout, phase="fixed")
-    log(f"  {name} r{rep} rooms: p99 {row.get('p99_ms')} ms")
+    log(f"  {name} r{rep} rooms: p99 {outcome(row, 'p99_ms', '')}")
     if name in plan.check_targets:
         args, timeout = wl.rooms_check_args(plan.rooms_seconds, plan.warmup)
         row = session.run("fanout_client", "rooms-check", "", args, timeout, phase="fixed")
-        log(f"  {name} r{rep} rooms-check: p99 {row.get('p99_ms')} ms")
+        log(f"  {name} r{rep} rooms-check: p99 {outcome(row, 'p99_ms', '')}")
     args, timeout = wl.p2p_args(plan.p2p_clients, plan.p2p_msgs)
     row = session.run("loadgen", "p2p", "", args, timeout, phase="fixed")
-    log(f"  {name} r{rep} p2p: {row.get('delivered_per_s', 0):,.0f} whispers/s")
+    log(f"  {name} r{rep} p2p: {outcome(row, 'delivered_per_s', 'whispers/s')}")
 
 
 def loadgen_ceiling(ctx, plan):
@@ -253,9 +269,12 @@ def main(argv):
 
     budget = Budget(plan.budget_seconds, plan.estimate_fixed_seconds() + plan.limit_seconds * 2 + 10)
     knees = []
+    sweeps_left = plan.reps * len(plan.targets)
     for rep in range(1, plan.reps + 1):
         for t in plan.targets:
             log(f"knee search: {t}, repetition {rep}")
+            budget.begin_sweep(sweeps_left)
+            sweeps_left -= 1
             with Session(ctx, t, rep) as s:
                 knees.append(knee_search(s, plan, budget))
     info["knees"] = knees

@@ -27,7 +27,7 @@ class Plan:
     p2p_msgs: int = 200             # per client: long enough (seconds) to meter
     check_targets: tuple = ("chatd-uring", "redis")  # where the second client checks loadgen
     limit_seconds: float = 3.0      # bench/fanout_limit per run
-    sink_msgs: int = 5000           # loadgen's ceiling: messages per client against its sink
+XX
     update_readme: bool = False
     notes: list = field(default_factory=list)
 

@@ -22,7 +22,7 @@ class Target:
     protocol: str          # loadgen's --target
     pinned: bool           # to the server CPU
     note: str = ""
-    wire: str = ""         # fanout_client's --target, when it speaks it
+    wire: str = ""         # fanout_client's --target
 
     def command(self, port, cpus):
         """The server's command line (without taskset)."""
@@ -41,7 +41,7 @@ TARGETS = {t.name: t for t in [
     Target("chatd-epoll", "chatd", True, "1 shard, epoll", "chatd"),
     Target("chatd-all", "chatd", False, "a shard per CPU, not pinned (shares the client's CPU)", "chatd"),
     Target("redis", "redis", True, "single-threaded pub/sub", "redis"),
-    Target("nats", "nats", True, "GOMAXPROCS=1"),
+    Target("nats", "nats", True, "GOMAXPROCS=1", "nats"),
 ]}
 
 
