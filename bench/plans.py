@@ -27,7 +27,7 @@ class Plan:
     p2p_msgs: int = 200             # per client: long enough (seconds) to meter
     check_targets: tuple = ("chatd-uring", "redis")  # where the second client checks loadgen
     limit_seconds: float = 3.0      # bench/fanout_limit per run
-XX
+    sink_msgs: int = 20000          # loadgen's ceiling: messages per client against its sink
     update_readme: bool = False
     notes: list = field(default_factory=list)
 
@@ -46,10 +46,10 @@ PLANS = {
     "full": Plan("full", reps=3, targets=ALL_TARGETS, budget_seconds=25 * 60, fanout_span=4.0, update_readme=True),
     "quick": Plan("quick", reps=1, targets=ALL_TARGETS, budget_seconds=5 * 60, fanout_span=2.0, bisect_steps=2,
                   warmup=0.5, closed_seconds=1.5, rooms_seconds=3.0, p2p_msgs=100, limit_seconds=1.0,
-                  sink_msgs=2000),
+                  sink_msgs=5000),
     "smoke": Plan("smoke", reps=1, targets=["chatd-uring", "redis"], budget_seconds=3 * 60, fanout_span=1.0,
                   fanout_rates=(500, 1000), warmup=0.5, closed_windows=(16,), closed_seconds=1.0,
-                  rooms_seconds=1.5, p2p_clients=200, p2p_msgs=20, limit_seconds=0.5, sink_msgs=1000),
+                  rooms_seconds=1.5, p2p_clients=200, p2p_msgs=20, limit_seconds=0.5, sink_msgs=2000),
 }
 
 
