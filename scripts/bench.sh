@@ -36,11 +36,13 @@ ensure_build build -Dbenchmarks=enabled -- chatd loadgen bench/fanout_limit
 cd "$CHATD_ROOT"
 
 # The second client is plain C outside meson (the project is C++ only); its framing
-# test runs first, so a broken parser cannot produce figures.
+# test and the driver's tests run first, so a broken parser or search cannot
+# produce figures.
 mkdir -p build/bench-tools
 src=bench/fanout_client
 cc -O2 -std=gnu11 -Wall -Wextra -o build/bench-tools/wire_test "$src/wire_test.c" "$src/wire.c"
 build/bench-tools/wire_test >/dev/null
+python3 bench/harness_test.py 2>/dev/null || { python3 bench/harness_test.py; exit 1; }  # the knee search and report arithmetic
 cc -O2 -std=gnu11 -Wall -Wextra -o build/bench-tools/fanout_client \
   "$src/main.c" "$src/run.c" "$src/wire.c" "$src/latency_hist.c" -lm
 
