@@ -10,6 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import meter  # noqa: E402
 import report_tables  # noqa: E402
 import workloads as wl  # noqa: E402
 from plans import plan_for  # noqa: E402
@@ -100,6 +101,15 @@ class KneeTest(unittest.TestCase):
         self.assertFalse(wl.knee_verdict(self.row(p99_ms=50.1), 2000)[0])
         # 2 M deliveries over 1.2 s of sending: 83% of the offered 2 M/s.
         self.assertFalse(wl.knee_verdict(self.row(traffic_seconds=1.21), 2000)[0])
+
+
+class MeterWindow(unittest.TestCase):
+    def test_interpolates_and_holds_briefly_past_the_end(self):
+        series = [(0.0, 0.0), (1.0, 10.0), (2.0, 20.0)]
+        self.assertEqual(meter._at(series, 0.5), 5.0)
+        self.assertEqual(meter._at(series, 2.0 + meter.SAMPLE_SECONDS), 20.0)
+        self.assertIsNone(meter._at(series, 2.0 + 3 * meter.SAMPLE_SECONDS))
+        self.assertIsNone(meter._at(series, -0.1))
 
 
 class Formatting(unittest.TestCase):

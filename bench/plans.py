@@ -49,7 +49,7 @@ PLANS = {
                   sink_msgs=5000),
     "smoke": Plan("smoke", reps=1, targets=["chatd-uring", "redis"], budget_seconds=3 * 60, fanout_span=1.0,
                   fanout_rates=(500, 1000), warmup=0.5, closed_windows=(16,), closed_seconds=1.0,
-                  rooms_seconds=1.5, p2p_clients=200, p2p_msgs=20, limit_seconds=0.5, sink_msgs=2000),
+                  rooms_seconds=1.5, p2p_clients=500, p2p_msgs=100, limit_seconds=0.5, sink_msgs=2000),
 }
 
 

@@ -11,6 +11,7 @@ from clients import Clients
 
 CLIENT_BOUND_CPU = 0.9  # of the client's cores
 CONTENDED = 0.15  # of a CPU busy with other work than the row's (other processes, kernel threads)
+MIN_METERED_SECONDS = 0.5  # 20 samples: below it the CPU and counter figures are left out
 
 
 class Context:
@@ -73,6 +74,10 @@ class Session:
             return
         m = self.meter.window(row["traffic_window"][0], row["traffic_window"][1], row["client_pid"])
         w = m["window_seconds"]
+        if w < MIN_METERED_SECONDS:
+            row["window_seconds"] = round(w, 3)
+            row["meter_note"] = f"traffic lasted {w * 1000:.0f} ms: too short to meter"
+            return
         deliveries = row["received"] if row["client"] == "loadgen" else row["delivered_per_s"] * w
         row["window_seconds"] = round(w, 3)
         row["deliveries_in_window"] = round(deliveries)
