@@ -4,7 +4,7 @@
 #   scripts/bench.sh            the full run (< 25 min): 3 interleaved repetitions, every
 #                               target; rewrites README.md's generated table
 #   scripts/bench.sh --quick    one repetition, shorter steps (< 5 min)
-#   scripts/bench.sh --smoke    development check (~2 min): chatd-uring and redis, 2 rates
+#   scripts/bench.sh --smoke    development check (~1 min): chatd-uring and redis, 2 rates
 #   options: --out DIR  --targets chatd-uring,redis,...  --reps N  --no-perf  --no-readme
 #
 # Targets: chatd-uring and chatd-epoll (--shards 1), Redis and NATS (GOMAXPROCS=1),
@@ -26,7 +26,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 for a in "$@"; do
-  case "$a" in -h|--help) sed -n 2,25p "$0"; exit 0 ;; esac
+  case "$a" in -h|--help) sed -n 2,24p "$0"; exit 0 ;; esac
 done
 
 ensure_packages libbenchmark-dev python3 redis-server nats-server gnuplot-nox
