@@ -65,7 +65,7 @@ def write_reproduce(out, run, rows):
         f.write("\n".join(lines))
 
 
-def chart(out, name, title, xlabel, ylabel, series, logy=False):
+def chart(out, name, title, xlabel, ylabel, series, logy=False, extra=""):
     """series: {label: [(x, y), ...]} -> OUT/NAME.png with gnuplot, if it is installed."""
     series = {k: v for k, v in series.items() if v}
     if not series:
@@ -80,7 +80,7 @@ def chart(out, name, title, xlabel, ylabel, series, logy=False):
     plots = ", ".join(f'"{data}" index {i} with linespoints title columnheader(1)' for i in range(len(series)))
     script = (f'set terminal pngcairo size 900,520; set output "{os.path.join(out, name)}.png";'
               f'set title "{title}"; set xlabel "{xlabel}"; set ylabel "{ylabel}"; set grid; set key left top;'
-              + ("set logscale y;" if logy else "") + f"plot {plots}")
+              + ("set logscale y;" if logy else "") + extra + f"plot {plots}")
     try:
         subprocess.run(["gnuplot", "-e", script], check=True, capture_output=True, timeout=30)
     except Exception as e:  # charts are a nicety; the CSV holds the figures
@@ -100,9 +100,10 @@ def charts(out, run, rows):
                 by.setdefault(r["rate"], []).append(r[key])
         return [(rate, statistics.median(v)) for rate, v in by.items()]
     chart(out, "fanout-p99", "Fan-out 1 x 1000, open loop: p99 (knee: p99 <= 50 ms)", "offered msg/s",
-          "p99 latency (ms)", {t: per_rate(t, "p99_ms") for t in targets}, logy=True)
+          "p99 latency (ms)", {t: per_rate(t, "p99_ms") for t in targets}, logy=True,
+          extra="set logscale x 2; set arrow from graph 0, first 50 to graph 1, first 50 nohead dt 2;")
     chart(out, "fanout-delivered", "Fan-out 1 x 1000, open loop: delivered vs offered", "offered msg/s",
-          "deliveries/s", {t: per_rate(t, "steady_delivered_per_s") for t in targets})
+          "deliveries/s", {t: per_rate(t, "steady_delivered_per_s") for t in targets}, extra="set logscale x 2;")
 
 
 def summary(run, rows):

@@ -9,7 +9,7 @@ CONTENDED = 0.15  # of a CPU taken by others during a row (session.py flags it)
 FLAG = "⚑"    # a repetition of this figure was client-bound
 NOISY = "≈"   # a repetition of this figure ran while other work took a share of its CPUs
 
-# (key, label, workload, client, row field, higher is better)
+# (key, label, workload, client, row field, higher is better: ratios read that way)
 FIGURES = [
     ("fanout_knee", "fan-out knee, msg/s offered (1 room × 1000, open loop)", None, None, None, True),
     ("fanout_deliveries", "fan-out deliveries/s at the knee", "fanout", "loadgen", "steady_delivered_per_s", True),
@@ -109,7 +109,7 @@ def figures(run, rows):
     return out
 
 
-def ratio(a, b, higher_better):
+def ratio(a, b):
     if not a or not b or not a["median"] or not b["median"]:
         return "–"
     return f"{a['median'] / b['median']:.2f}×"
@@ -120,8 +120,7 @@ def goal_table(run, rows):
     chatds = [t for t in targets if t.startswith("chatd")] if "redis" in targets else []
     head = ["figure"] + targets + [f"{t[6:] or t} ÷ redis" for t in chatds]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for key, label, *_rest in FIGURES:
-        higher = _rest[-1]
+    for key, label, *_ in FIGURES:
         cells, spreads = [], {}
         for t in targets:
             s, flagged, noisy = figure(run, rows, key, t)
@@ -129,7 +128,7 @@ def goal_table(run, rows):
             cells.append(cell(s, flagged, noisy))
         if all(c == "–" for c in cells):
             continue
-        ratios = [ratio(spreads[t], spreads.get("redis"), higher) for t in chatds]
+        ratios = [ratio(spreads[t], spreads.get("redis")) for t in chatds]
         lines.append("| " + " | ".join([label] + cells + ratios) + " |")
     return "\n".join(lines)
 
