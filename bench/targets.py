@@ -93,8 +93,10 @@ def start(target, server_cpu, all_cpus, log_path):
     (with the log's tail) if it does not within 10 s."""
     port = free_port()
     argv = target.command(port, all_cpus)
-    if target.pinned:
-        argv = ["taskset", "-c", str(server_cpu)] + argv  # taskset execs: the pid stays the server's
+    # taskset execs: the pid stays the server's. The unpinned target gets every CPU
+    # back explicitly: this driver confined itself (and so its children) to the clients' CPUs.
+    cpus = str(server_cpu) if target.pinned else ",".join(map(str, all_cpus))
+    argv = ["taskset", "-c", cpus] + argv
     env = {"GOMAXPROCS": "1"} if target.name == "nats" else {}
     log = open(log_path, "w")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
