@@ -16,10 +16,21 @@
 //   fanout_limit --members 1000 --senders 2       two sender threads (like 2 shards),
 //                                                 each with its own ring and N/2 sockets
 //   fanout_limit --submit syscall                 one sendmsg(2) per socket (epoll backend)
+//   fanout_limit --per-send 16                    16 frames per sendmsg (16 iovecs), as chatd
+//                                                 coalesces the events queued for a connection
+//   fanout_limit --sender-cpu 1 --reader-cpu 0    where the threads run (as scripts/bench.sh
+//                                                 places chatd and its clients)
+//
+// Like with like: chatd writes every event queued for a connection in one sendmsg
+// per loop turn (up to reactor::kMaxSendIov = 64 iovecs, one per event), so under
+// load it sends several frames per syscall. --per-send K makes each sendmsg carry K
+// frames as K iovecs; a chatd run is compared with the limit at the K it measured
+// (scripts/bench.sh counts chatd's sendmsg calls), not with one frame per write.
 //
 // Prints, per run, one line a script can parse:
-//   fanout_limit members=1000 senders=1 submit=uring frame_bytes=100 seconds=3.00
-//     frames_per_second=... reader_frames_per_second=... rounds=... enters_per_round=1.00
+//   fanout_limit members=1000 senders=1 submit=uring frame_bytes=100 per_send=1 seconds=3.00
+//     frames_per_second=... sends_per_second=... reader_frames_per_second=... rounds=...
+//     enters_per_round=1.00
 //     sender_cpu_ns_per_frame=... frames_per_sender_cpu_second=... reader_cpu_ns_per_frame=...
 //     verified=yes
 // (one line; wrapped here). frames_per_second is the figure to compare chatd with;
@@ -67,9 +78,14 @@ struct Options {
   double warmup = 0.5;
   int frame_bytes = 100;
   int senders = 1;
-  bool uring = true;  // false: one sendmsg(2) per socket, as the epoll backend does
-  bool pin = false;   // sender k on CPU k, reader on the last CPU
+  int per_send = 1;     // frames (iovecs) per sendmsg
+  bool uring = true;    // false: one sendmsg(2) per socket, as the epoll backend does
+  bool pin = false;     // sender k on CPU k, reader on the last CPU
+  int sender_cpu = -1;  // the first sender's CPU (the next ones follow); -1: not pinned
+  int reader_cpu = -1;
 };
+
+constexpr int kMaxPerSend = 1024;  // IOV_MAX
 
 double thread_cpu_seconds() {
   timespec ts{};
@@ -162,16 +178,18 @@ struct Sender {
   uint64_t all_bytes = 0;     // accepted by the kernel, warm-up and tail included
   uint64_t rounds = 0;        // measured rounds
   uint64_t enters = 0;        // io_uring_enter calls in measured rounds
+  uint64_t sends = 0;         // sendmsg calls (SQEs) that wrote bytes in measured rounds
   double cpu_seconds = 0;     // measured part only
   std::atomic<bool>* measuring = nullptr;
   std::atomic<bool>* stop = nullptr;
 
-  void run(const std::string& frame, bool uring, int cpu) {
+  void run(const std::string& frame, int per_send, bool uring, int cpu) {
     if (cpu >= 0) pin_to(cpu);
-    iovec iov{const_cast<char*>(frame.data()), frame.size()};
+    // K iovecs pointing at the same frame, as chatd's queue points at shared events.
+    std::vector<iovec> iov(std::size_t(per_send), iovec{const_cast<char*>(frame.data()), frame.size()});
     msghdr msg{};  // shared by every SQE: the kernel only reads it
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = iov.size();
     if (uring) run_uring(msg);
     else run_syscalls(msg);
   }
@@ -225,7 +243,7 @@ struct Sender {
       rc = io_uring_submit_and_wait(&ring, queued);
       if (rc < 0 && rc != -EINTR) die("io_uring_submit_and_wait", -rc);
       ++enters;
-      unsigned done = 0;
+      unsigned done = 0, wrote = 0;
       uint64_t got = 0;
       while (done < queued) {
         io_uring_cqe* cqe;
@@ -233,6 +251,7 @@ struct Sender {
         io_uring_for_each_cqe(&ring, head, cqe) {
           if (cqe->res < 0) die("sendmsg completion", -cqe->res);
           got += uint64_t(cqe->res);
+          wrote += cqe->res > 0;
           ++seen;
         }
         io_uring_cq_advance(&ring, seen);
@@ -248,6 +267,7 @@ struct Sender {
         bytes += got;
         ++rounds;
         this->enters += enters;
+        sends += wrote;
       }
     }
     if (was_measuring) cpu_seconds = thread_cpu_seconds() - cpu0;
@@ -259,10 +279,10 @@ struct Sender {
     double cpu0 = 0;
     while (!stop->load(std::memory_order_relaxed)) {
       const bool counts = round_counts(was_measuring, cpu0);
-      uint64_t got = 0;
+      uint64_t got = 0, wrote = 0;
       for (int fd : fds) {
         ssize_t r = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (r > 0) got += uint64_t(r);
+        if (r > 0) got += uint64_t(r), ++wrote;
         else if (r < 0 && errno != EAGAIN) die("sendmsg", errno);
         // EAGAIN: that socket skips a round (the epoll backend would wait for EPOLLOUT).
       }
@@ -271,6 +291,7 @@ struct Sender {
         bytes += got;
         ++rounds;
         enters += fds.size();
+        sends += wrote;
       }
     }
     if (was_measuring) cpu_seconds = thread_cpu_seconds() - cpu0;
@@ -284,7 +305,8 @@ void run_once(const Options& o, int members) {
 
   const int cpus = int(std::thread::hardware_concurrency());
   Reader reader;
-  std::thread reader_thread([&] { reader.run(recv_fds, o.pin ? cpus - 1 : -1); });
+  const int reader_cpu = o.reader_cpu >= 0 ? o.reader_cpu : (o.pin ? cpus - 1 : -1);
+  std::thread reader_thread([&] { reader.run(recv_fds, reader_cpu); });
 
   std::atomic<bool> measuring{false}, stop{false};
   std::vector<Sender> senders(std::size_t(o.senders));
@@ -293,7 +315,8 @@ void run_once(const Options& o, int members) {
   for (int k = 0; k < o.senders; ++k) {
     senders[std::size_t(k)].measuring = &measuring;
     senders[std::size_t(k)].stop = &stop;
-    threads.emplace_back([&, k] { senders[std::size_t(k)].run(frame, o.uring, o.pin ? k : -1); });
+    const int cpu = o.sender_cpu >= 0 ? (o.sender_cpu + k) % cpus : (o.pin ? k : -1);
+    threads.emplace_back([&, k, cpu] { senders[std::size_t(k)].run(frame, o.per_send, o.uring, cpu); });
   }
 
   auto sleep_for = [](double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); };
@@ -308,13 +331,14 @@ void run_once(const Options& o, int members) {
   stop.store(true);
   for (auto& t : threads) t.join();
 
-  uint64_t bytes = 0, all_bytes = 0, rounds = 0, enters = 0;
+  uint64_t bytes = 0, all_bytes = 0, rounds = 0, enters = 0, sends = 0;
   double sender_cpu = 0;
   for (auto& s : senders) {
     bytes += s.bytes;
     all_bytes += s.all_bytes;
     rounds += s.rounds;
     enters += s.enters;
+    sends += s.sends;
     sender_cpu += s.cpu_seconds;
   }
   // Everything the kernel accepted must reach the other ends: wait for the reader.
@@ -330,11 +354,13 @@ void run_once(const Options& o, int members) {
   const double reader_fps = double(reader_during / frame.size()) / elapsed;
   const bool verified = total_read == all_bytes;
   std::printf(
-      "fanout_limit members=%d senders=%d submit=%s frame_bytes=%zu seconds=%.2f "
-      "frames_per_second=%.0f reader_frames_per_second=%.0f rounds=%llu enters_per_round=%.2f "
+      "fanout_limit members=%d senders=%d submit=%s frame_bytes=%zu per_send=%d seconds=%.2f "
+      "frames_per_second=%.0f sends_per_second=%.0f reader_frames_per_second=%.0f rounds=%llu "
+      "enters_per_round=%.2f "
       "sender_cpu_ns_per_frame=%.0f frames_per_sender_cpu_second=%.0f reader_cpu_ns_per_frame=%.0f "
       "verified=%s\n",
-      members, o.senders, o.uring ? "uring" : "syscall", frame.size(), elapsed, fps, reader_fps,
+      members, o.senders, o.uring ? "uring" : "syscall", frame.size(), o.per_send, elapsed, fps,
+      double(sends) / elapsed, reader_fps,
       (unsigned long long)rounds, rounds ? double(enters) / double(rounds) : 0.0,
       frames ? sender_cpu * 1e9 / double(frames) : 0.0, sender_cpu > 0 ? double(frames) / sender_cpu : 0.0,
       frames ? reader.cpu_seconds * 1e9 / double(total_read / frame.size()) : 0.0,
@@ -347,12 +373,15 @@ void run_once(const Options& o, int members) {
 void usage(std::FILE* to) {
   std::fprintf(to,
       "usage: fanout_limit [--members N]... [--seconds S] [--size BYTES] [--senders K]\n"
-      "                    [--submit uring|syscall] [--pin]\n"
+      "                    [--submit uring|syscall] [--per-send K] [--pin]\n"
+      "                    [--sender-cpu C] [--reader-cpu C]\n"
       "Writes one prepared frame to N loopback TCP sockets per round (one sendmsg SQE per\n"
       "socket, one io_uring_enter per round) while a thread drains the other ends, and\n"
       "prints frames written per second. Defaults: --members 100 and 1000, --seconds 3,\n"
-      "--size 100, --senders 1, --submit uring. --pin puts sender k on CPU k and the\n"
-      "reader on the last CPU. N is capped by the open-file limit (2N fds).\n");
+      "--size 100, --senders 1, --submit uring, --per-send 1 (frames per sendmsg, as\n"
+      "that many iovecs; at most 1024). --pin puts sender k on CPU k and the reader on\n"
+      "the last CPU; --sender-cpu / --reader-cpu choose the CPUs instead. N is capped by\n"
+      "the open-file limit (2N fds).\n");
 }
 
 Options parse(int argc, char** argv) {
@@ -368,6 +397,9 @@ Options parse(int argc, char** argv) {
     else if (a == "--size") o.frame_bytes = std::atoi(value(i).data());
     else if (a == "--senders") o.senders = std::atoi(value(i).data());
     else if (a == "--pin") o.pin = true;
+    else if (a == "--per-send") o.per_send = std::atoi(value(i).data());
+    else if (a == "--sender-cpu") o.sender_cpu = std::atoi(value(i).data());
+    else if (a == "--reader-cpu") o.reader_cpu = std::atoi(value(i).data());
     else if (a == "--submit") {
       std::string_view v = value(i);
       if (v != "uring" && v != "syscall") { usage(stderr); std::exit(2); }
@@ -376,7 +408,8 @@ Options parse(int argc, char** argv) {
     else { std::fprintf(stderr, "fanout_limit: unknown argument %s\n", argv[i]); usage(stderr); std::exit(2); }
   }
   if (o.members.empty()) o.members = {100, 1000};
-  if (o.seconds <= 0 || o.frame_bytes < 16 || o.frame_bytes > 65536 || o.senders < 1) {
+  if (o.seconds <= 0 || o.frame_bytes < 16 || o.frame_bytes > 65536 || o.senders < 1 ||
+      o.per_send < 1 || o.per_send > kMaxPerSend) {
     usage(stderr);
     std::exit(2);
   }
