@@ -14,7 +14,9 @@ set -euo pipefail
 # named like folders.
 LAYERS=(
   "common"
-  "proto metrics reactor xshard http ws auth"
+  "proto reactor xshard"
+  "metrics http auth"
+  "ws"
   "net"
   "chat"
   "config"

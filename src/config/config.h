@@ -9,7 +9,7 @@
 #include "common/flag_table.h"
 #include "common/log.h"
 #include "common/result.h"
-#include "reactor/backend.h"
+#include "common/backend.h"
 
 namespace chatd {
 
@@ -18,7 +18,7 @@ struct Config {
   uint16_t port = 7000;
   uint16_t metrics_port = 9400;
   uint32_t shards = 0;  // 0: the CPUs this process may run on
-  reactor::Backend backend = reactor::Backend::auto_select;
+  Backend backend = Backend::auto_select;
   uint32_t max_conns = 0;  // 0: RLIMIT_NOFILE less kFdReserve
   std::size_t max_outbound = 4u << 20;
   Nanos slow_timeout = 10 * kSeconds;

@@ -20,7 +20,7 @@ TEST(Config, DefaultsMatchTheContract) {
   EXPECT_EQ(c.history, 1000u);
   EXPECT_EQ(c.rate_limit, 0u);
   EXPECT_EQ(c.drain_timeout, 5 * kSeconds);
-  EXPECT_EQ(c.backend, reactor::Backend::auto_select);
+  EXPECT_EQ(c.backend, Backend::auto_select);
 }
 
 TEST(Config, ParsesEveryFlag) {
@@ -33,7 +33,7 @@ TEST(Config, ParsesEveryFlag) {
   EXPECT_EQ(c.port, 0);
   EXPECT_EQ(c.metrics_port, 9500);
   EXPECT_EQ(c.shards, 4u);
-  EXPECT_EQ(c.backend, reactor::Backend::epoll);
+  EXPECT_EQ(c.backend, Backend::epoll);
   EXPECT_EQ(c.max_conns, 100u);
   EXPECT_EQ(c.max_outbound, 64u * 1024);
   EXPECT_EQ(c.slow_timeout, 500 * kMillis);

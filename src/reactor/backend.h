@@ -5,11 +5,12 @@
 // filter or container that refuses io_uring costs one log line, not a failed start.
 #pragma once
 
+#include "common/backend.h"
 #include "common/result.h"
 
 namespace chatd::reactor {
 
-enum class Backend { auto_select, uring, epoll };
+using chatd::Backend;
 
 // Resolves a requested backend to one that works here. auto: the first backend in the
 // list whose probe passes; every one skipped is logged (warn) with its reason, e.g.
