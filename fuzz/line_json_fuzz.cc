@@ -38,16 +38,19 @@ using proto::FrameVerdict;
 
 constexpr std::size_t kDefaultMaxFrame = 65536;  // chatd's --max-frame default
 
-struct Stream {
-  std::vector<std::string> frames;
+// What every way of feeding must yield: the frames (views into the input), whether the
+// stream ends refused, and what parsing each frame gave the first time (whole).
+struct Expectation {
+  std::vector<std::string_view> frames;
   bool too_large = false;
+  std::vector<ParsedRequest> parsed;
 };
 
 // The framing rule of docs/protocol.md, written plainly: a frame ends at '\n', one '\r'
 // before it is dropped; a line longer than max_frame (or an unfinished one longer than
 // max_frame + 1, which no "\r\n" can bring back under) ends the stream.
-Stream reference_frames(std::string_view s, std::size_t max_frame) {
-  Stream out;
+Expectation reference_frames(std::string_view s, std::size_t max_frame) {
+  Expectation out;
   std::size_t pos = 0;
   for (;;) {
     const std::size_t nl = s.find('\n', pos);
@@ -61,7 +64,7 @@ Stream reference_frames(std::string_view s, std::size_t max_frame) {
       out.too_large = true;
       return out;
     }
-    out.frames.emplace_back(s.substr(pos, len));
+    out.frames.push_back(s.substr(pos, len));
     pos = nl + 1;
   }
 }
@@ -85,27 +88,53 @@ ParsedRequest parse_frame(std::string_view frame) {
   return snapshot(outcome, request);
 }
 
-// What a connection's frame callback does: takes or holds each frame, parses what it takes.
+void check_against_reference_model(std::string_view frame, const ParsedRequest& parsed) {
+  const std::optional<ParsedRequest> expected = expected_parse(frame, dom_parser());
+  if (!expected) return;
+  FUZZ_CHECK(expected->same_meaning(parsed), "frame \"" + printable(frame) + "\"\n  parser: " + describe(parsed) +
+                                                 "\n  reference (DOM): " + describe(*expected));
+}
+
+enum class Role { record, repeat };
+
+// What a connection's frame callback does: takes or holds each frame, parses what it
+// takes. It checks each frame as it comes against the expectation; the first way (whole)
+// records the parses that the others must then repeat.
 class Consumer {
  public:
   // verdicts == nullptr: take every frame (FrameVerdict::next).
-  explicit Consumer(FuzzedDataProvider* verdicts) : verdicts_(verdicts) {}
+  Consumer(const char* way, Role role, Expectation& want, FuzzedDataProvider* verdicts)
+      : way_(way), want_(want), verdicts_(verdicts), record_(role == Role::record) {}
 
   FrameVerdict operator()(std::string_view frame) {
-    FrameVerdict v = next_verdict();
+    const FrameVerdict v = next_verdict();
     if (v == FrameVerdict::hold) {
       touch_padding(frame);
       held_ = true;
       return v;
     }
     held_ = false;
-    frames.emplace_back(frame);
-    parsed.push_back(parse_frame(frame));
+    FUZZ_CHECK(taken_ < want_.frames.size() && frame == want_.frames[taken_],
+               way_ + ": frame " + std::to_string(taken_) + " is \"" + printable(frame) + "\", reference: " +
+                   (taken_ < want_.frames.size() ? "\"" + printable(want_.frames[taken_]) + "\"" : "none"));
+    ParsedRequest parsed = parse_frame(frame);
+    if (record_) {
+      check_against_reference_model(frame, parsed);
+      want_.parsed.push_back(std::move(parsed));
+    } else {
+      FUZZ_CHECK(parsed == want_.parsed[taken_], way_ + ": frame \"" + printable(frame) + "\" parsed as " +
+                                                     describe(parsed) + ", whole: " + describe(want_.parsed[taken_]));
+    }
+    ++taken_;
     return v;
   }
 
-  std::vector<std::string> frames;
-  std::vector<ParsedRequest> parsed;
+  void check_end(bool refused) const {
+    FUZZ_CHECK(taken_ == want_.frames.size() && refused == want_.too_large,
+               way_ + ": " + std::to_string(taken_) + " frames then " + (refused ? "frame_too_large" : "ok") +
+                   ", reference: " + std::to_string(want_.frames.size()) + " frames then " +
+                   (want_.too_large ? "frame_too_large" : "ok"));
+  }
 
  private:
   FrameVerdict next_verdict() {
@@ -118,8 +147,12 @@ class Consumer {
     return FrameVerdict::next;
   }
 
+  std::string way_;
+  Expectation& want_;
   FuzzedDataProvider* verdicts_;
+  bool record_;
   bool held_ = false;
+  std::size_t taken_ = 0;
 };
 
 // Feeds one chunk, in a block of its own that is freed on return (the framer must have
@@ -142,20 +175,20 @@ bool finish(proto::LineFramer& framer, Consumer& consumer) {
   return r != FeedResult::frame_too_large;
 }
 
-Stream feed_whole(std::string_view input, std::size_t max_frame, Consumer& consumer) {
+// Each returns whether the stream ended refused.
+bool feed_whole(std::string_view input, std::size_t max_frame, Consumer& consumer) {
   proto::LineFramer framer(max_frame);
-  const bool ok = feed_chunk(framer, input, '}', consumer, true);
-  return {consumer.frames, !ok};
+  return !feed_chunk(framer, input, '}', consumer, true);
 }
 
-Stream feed_bytewise(std::string_view input, std::size_t max_frame, Consumer& consumer) {
+bool feed_bytewise(std::string_view input, std::size_t max_frame, Consumer& consumer) {
   proto::LineFramer framer(max_frame);
   bool ok = true;
   for (std::size_t i = 0; i < input.size() && ok; ++i) ok = feed_chunk(framer, input.substr(i, 1), '"', consumer, true);
-  return {consumer.frames, !ok};
+  return !ok;
 }
 
-Stream feed_split(std::string_view input, std::size_t max_frame, FuzzedDataProvider& plan, Consumer& consumer) {
+bool feed_split(std::string_view input, std::size_t max_frame, FuzzedDataProvider& plan, Consumer& consumer) {
   proto::LineFramer framer(max_frame);
   // A connection whose mode is undecided holds its first chunks unframed (hold()).
   int held_chunks = plan.ConsumeIntegralInRange<int>(0, 2);
@@ -176,37 +209,7 @@ Stream feed_split(std::string_view input, std::size_t max_frame, FuzzedDataProvi
     ok = feed_chunk(framer, bytes, '\0', consumer, plan.ConsumeBool());
   }
   if (ok) ok = finish(framer, consumer);
-  return {consumer.frames, !ok};
-}
-
-std::string describe_frames(const Stream& s) {
-  std::string out = s.too_large ? "frame_too_large after" : "ok with";
-  out += " " + std::to_string(s.frames.size()) + " frames:";
-  for (const std::string& f : s.frames) out += "\n  \"" + printable(f) + "\"";
-  return out;
-}
-
-void check_same_stream(const char* way, const Stream& got, const Stream& want) {
-  FUZZ_CHECK(got.frames == want.frames && got.too_large == want.too_large,
-             std::string(way) + ": " + describe_frames(got) + "\nreference: " + describe_frames(want));
-}
-
-void check_same_parses(const char* way, const Consumer& got, const Consumer& want) {
-  for (std::size_t i = 0; i < want.parsed.size(); ++i) {
-    FUZZ_CHECK(got.parsed[i] == want.parsed[i],
-               std::string(way) + ": frame \"" + printable(want.frames[i]) + "\" parsed as " +
-                   describe(got.parsed[i]) + ", whole: " + describe(want.parsed[i]));
-  }
-}
-
-void check_against_reference_model(const Consumer& whole) {
-  for (std::size_t i = 0; i < whole.parsed.size(); ++i) {
-    const std::optional<ParsedRequest> expected = expected_parse(whole.frames[i], dom_parser());
-    if (!expected) continue;
-    FUZZ_CHECK(expected->same_meaning(whole.parsed[i]),
-               "frame \"" + printable(whole.frames[i]) + "\"\n  parser: " + describe(whole.parsed[i]) +
-                   "\n  reference (DOM): " + describe(*expected));
-  }
+  return !ok;
 }
 
 }  // namespace
@@ -222,18 +225,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const uint8_t bound = plan.ConsumeIntegral<uint8_t>();
   const std::size_t max_frame = bound < 9 ? std::size_t(bound) * 16 : kDefaultMaxFrame;
 
-  const Stream want = reference_frames(input, max_frame);
+  Expectation want = reference_frames(input, max_frame);
+  want.parsed.reserve(want.frames.size());
 
-  Consumer whole_consumer(nullptr);
-  check_same_stream("whole", feed_whole(input, max_frame, whole_consumer), want);
-  check_against_reference_model(whole_consumer);
+  Consumer whole("whole", Role::record, want, nullptr);
+  whole.check_end(feed_whole(input, max_frame, whole));
 
-  Consumer byte_consumer(nullptr);
-  check_same_stream("byte by byte", feed_bytewise(input, max_frame, byte_consumer), want);
-  check_same_parses("byte by byte", byte_consumer, whole_consumer);
+  Consumer bytewise("byte by byte", Role::repeat, want, nullptr);
+  bytewise.check_end(feed_bytewise(input, max_frame, bytewise));
 
-  Consumer split_consumer(&plan);
-  check_same_stream("split", feed_split(input, max_frame, plan, split_consumer), want);
-  check_same_parses("split", split_consumer, whole_consumer);
+  Consumer split("split", Role::repeat, want, &plan);
+  split.check_end(feed_split(input, max_frame, plan, split));
   return 0;
 }

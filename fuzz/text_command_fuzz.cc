@@ -134,21 +134,24 @@ void check_line(std::string_view line, bool logged_in, std::string_view current_
   proto::Request r;
   const TextLine got = proto::parse_text_line(line, logged_in, current_room, r);
   const Expected want = expected_answer(line, logged_in, current_room);
-  const std::string context = "line \"" + printable(line) + "\" logged_in=" + (logged_in ? "1" : "0") +
-                              " room=\"" + std::string(current_room) + "\"";
-  FUZZ_CHECK(got == want.verdict, context + ": verdict " + describe(got) + ", want " + describe(want.verdict));
+  // Built only when a check fails.
+  const auto context = [&] {
+    return "line \"" + printable(line) + "\" logged_in=" + (logged_in ? "1" : "0") + " room=\"" +
+           std::string(current_room) + "\"";
+  };
+  FUZZ_CHECK(got == want.verdict, context() + ": verdict " + describe(got) + ", want " + describe(want.verdict));
   if (got != TextLine::request) return;
-  FUZZ_CHECK(r.op == want.op, context + ": op " + std::string(proto::op_name(r.op)) + ", want " +
+  FUZZ_CHECK(r.op == want.op, context() + ": op " + std::string(proto::op_name(r.op)) + ", want " +
                                   std::string(proto::op_name(want.op)));
   if (want.op == Op::hello) {
     check_string("user", r.user_state, r.user, want.user, line, current_room);
   } else {
-    FUZZ_CHECK(r.user_state == FieldState::absent, context + ": user set");
+    FUZZ_CHECK(r.user_state == FieldState::absent, context() + ": user set");
   }
   check_string("room", r.room_state, r.room, want.room, line, current_room);
   check_string("to", r.to_state, r.to, want.to, line, current_room);
   check_string("text", r.text_state, r.text, want.text, line, current_room);
-  FUZZ_CHECK(r.rid.empty() && !r.has_id && !r.has_ts, context + ": JSON-only fields set");
+  FUZZ_CHECK(r.rid.empty() && !r.has_id && !r.has_ts, context() + ": JSON-only fields set");
 }
 
 }  // namespace
