@@ -26,6 +26,7 @@
 #include "proto/json_request_parser.h"
 #include "proto/line_framer.h"
 #include "support/check.h"
+#include "support/chunks.h"
 #include "support/padded_bytes.h"
 #include "support/parsed_request.h"
 #include "support/request_oracle.h"
@@ -191,15 +192,10 @@ bool feed_bytewise(std::string_view input, std::size_t max_frame, Consumer& cons
 bool feed_split(std::string_view input, std::size_t max_frame, FuzzedDataProvider& plan, Consumer& consumer) {
   proto::LineFramer framer(max_frame);
   // A connection whose mode is undecided holds its first chunks unframed (hold()).
-  int held_chunks = plan.ConsumeIntegralInRange<int>(0, 2);
-  std::size_t pos = 0;
+  std::size_t held_chunks = plan.ConsumeIntegralInRange<std::size_t>(0, 2);
   bool ok = true;
-  while (pos < input.size() && ok) {
-    // An exhausted provider would give empty chunks forever: the rest goes in one.
-    std::size_t len = input.size() - pos;
-    if (plan.remaining_bytes() > 0) len = plan.ConsumeIntegralInRange<std::size_t>(1, len);
-    const std::string_view bytes = input.substr(pos, len);
-    pos += len;
+  for (std::string_view bytes : fuzzed_chunks(input, plan)) {
+    if (!ok) break;
     if (held_chunks > 0) {
       --held_chunks;
       framer.hold(bytes);
