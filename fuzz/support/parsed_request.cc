@@ -25,7 +25,8 @@ const char* error_name(proto::ParseError e) {
 
 void describe_field(std::string& out, const char* name, proto::FieldState state, const std::string& value) {
   out += std::string(" ") + name + "=" + state_name(state);
-  if (state == proto::FieldState::present) out += "\"" + printable(value) + "\"";
+  // A value is shown whenever one is kept, so that no difference hides in a state.
+  if (state == proto::FieldState::present || !value.empty()) out += "\"" + printable(value) + "\"";
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ void read_string_field(element v, StringField f) {
     *f.value = std::string(s);
   } else {
     *f.state = FieldState::wrong_type;
+    f.value->clear();
   }
 }
 
