@@ -154,6 +154,7 @@ ParseOutcome JsonRequestParser::parse(std::string_view frame, Request& r) {
       case Key::rid: {
         json_type t;
         if (v.type().get(t)) return bad_json("not valid JSON");
+        r.rid.clear();  // a repeated rid: the last wins (appending twice echoed invalid JSON)
         if (t == json_type::string) {
           std::string_view s;
           if (v.get_string().get(s)) return bad_json("not valid JSON");

@@ -227,6 +227,16 @@ TEST_F(JsonRequestParserTest, RidIsResetBetweenParses) {
   EXPECT_TRUE(req_.rid.empty());
 }
 
+// Found by fuzz/line_json: both rids were appended, and replies echoed `"rid":"a""b"`.
+TEST_F(JsonRequestParserTest, RepeatedRidTheLastWins) {
+  ASSERT_TRUE(parse(R"({"op":"ping","rid":"a","rid":"b"})").ok());
+  EXPECT_EQ(req_.rid, R"("b")");
+  ASSERT_TRUE(parse(R"({"op":"ping","rid":"a","rid":7})").ok());
+  EXPECT_EQ(req_.rid, "7");
+  EXPECT_EQ(error_of(R"({"rid":1,"op":"nope","rid":"x"})"), ParseError::unknown_op);
+  EXPECT_EQ(req_.rid, R"("x")");
+}
+
 TEST_F(JsonRequestParserTest, RidIsKeptWhenTheOpIsUnknown) {
   // The error reply echoes the rid, so it is read even when the op is bad.
   EXPECT_EQ(error_of(R"({"rid":"r1","op":"nope"})"), ParseError::unknown_op);
