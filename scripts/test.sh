@@ -2,8 +2,9 @@
 # Installs what is missing, builds, and runs every test:
 #   1. the whole suite under ASAN+UBSAN,
 #   2. the tests of the `threaded` suite (rings, multi-shard server) under TSAN,
-#   3. the whole suite on the release build — ending with meson's summary.
-# Set CHATD_TEST_QUICK=1 to run only step 3.
+#   3. every libFuzzer target for a short while (scripts/fuzz.sh, CHATD_FUZZ_SECONDS, 20 s),
+#   4. the whole suite on the release build — ending with meson's summary.
+# Set CHATD_TEST_QUICK=1 to run only the last step.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 ensure_packages "${CHATD_TEST_PACKAGES[@]}"
@@ -33,6 +34,8 @@ if [ "${CHATD_TEST_QUICK:-0}" != 1 ]; then
   echo "== TSAN: the threaded suite (${tsan_targets//$'\n'/ })"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     meson test -C build-tsan --no-rebuild --suite threaded --print-errorlogs --num-processes 2 -q
+  echo "== fuzzers: ${CHATD_FUZZ_SECONDS:-20}s each"
+  scripts/fuzz.sh "${CHATD_FUZZ_SECONDS:-20}"
 fi
 
 echo "== release build: every test (${SECONDS}s so far)"
