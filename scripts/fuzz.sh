@@ -10,7 +10,8 @@
 # coverage, crashes. The table and any crash input with its log go to
 # results/<UTC>-fuzz/. Exits 1 if any target crashed (or hung, or leaked).
 #
-# CHATD_FUZZ_ARGS adds libFuzzer flags to every run, e.g. CHATD_FUZZ_ARGS=-max_len=65536.
+# CHATD_FUZZ_ARGS adds libFuzzer flags to every run, e.g. CHATD_FUZZ_ARGS=-max_len=65536;
+# CHATD_FUZZ_RESULTS names the results folder (scripts/test.sh keeps its runs in build-fuzz/).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$CHATD_ROOT"
@@ -43,7 +44,7 @@ if [ ${#wanted[@]} -gt 0 ]; then
   targets=("${wanted[@]}")
 fi
 
-results=results/$(date -u +%Y%m%dT%H%M%SZ)-fuzz
+results=${CHATD_FUZZ_RESULTS:-results/$(date -u +%Y%m%dT%H%M%SZ)-fuzz}
 work=$(mktemp -d "${TMPDIR:-/tmp}/chatd-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

@@ -35,7 +35,7 @@ if [ "${CHATD_TEST_QUICK:-0}" != 1 ]; then
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     meson test -C build-tsan --no-rebuild --suite threaded --print-errorlogs --num-processes 2 -q
   echo "== fuzzers: ${CHATD_FUZZ_SECONDS:-20}s each"
-  scripts/fuzz.sh "${CHATD_FUZZ_SECONDS:-20}"
+  CHATD_FUZZ_RESULTS=build-fuzz/last-run scripts/fuzz.sh "${CHATD_FUZZ_SECONDS:-20}"
 fi
 
 echo "== release build: every test (${SECONDS}s so far)"
