@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <sys/socket.h>
 
+#include <cstdio>
 #include <random>
 #include <thread>
 
@@ -160,6 +161,9 @@ TEST_P(Faults, OneByteASecondCostsOnlyItsOwnState) {
     std::this_thread::sleep_until(second);
   }
   const double cpu = server_->cpu_seconds() - cpu_before;
+  std::printf("[ figures  ] %s: chatd used %.3f s of CPU in %zu s with %d one-byte-a-second "
+              "clients and 30 messages\n",
+              server_label(GetParam().backend, GetParam().shards).c_str(), cpu, kDripped, kDrippers);
   EXPECT_LT(cpu, 0.5) << "chatd used " << cpu << " s of CPU in " << kDripped
                       << " s for " << kDrippers << " one-byte-a-second clients and 30 messages";
 
