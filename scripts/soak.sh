@@ -95,8 +95,8 @@ out=${out:-"$CHATD_ROOT/results/$(date -u +%Y%m%dT%H%M%SZ)-soak"}
 mkdir -p "$out"
 monitor_pid=""
 cleanup() {
-  [ -n "$monitor_pid" ] && kill -TERM "$monitor_pid" 2>/dev/null || true
-  [ -n "${CHATD_PID:-}" ] && kill -KILL "$CHATD_PID" 2>/dev/null || true
+  if [ -n "$monitor_pid" ]; then kill -TERM "$monitor_pid" 2>/dev/null || true; fi
+  if [ -n "${CHATD_PID:-}" ]; then kill -KILL "$CHATD_PID" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
