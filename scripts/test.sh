@@ -3,7 +3,8 @@
 #   1. the whole suite under ASAN+UBSAN,
 #   2. the tests of the `threaded` suite (rings, multi-shard server) under TSAN,
 #   3. every libFuzzer target for a short while (scripts/fuzz.sh, CHATD_FUZZ_SECONDS, 20 s),
-#   4. the whole suite on the release build — ending with meson's summary.
+#   4. a 60-second soak of the release chatd (scripts/soak.sh 60s: RSS drift, fds, losses),
+#   5. the whole suite on the release build — ending with meson's summary.
 # Set CHATD_TEST_QUICK=1 to run only the last step.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -36,6 +37,9 @@ if [ "${CHATD_TEST_QUICK:-0}" != 1 ]; then
     meson test -C build-tsan --no-rebuild --suite threaded --print-errorlogs --num-processes 2 -q
   echo "== fuzzers: ${CHATD_FUZZ_SECONDS:-20}s each"
   CHATD_FUZZ_RESULTS=build-fuzz/last-run scripts/fuzz.sh "${CHATD_FUZZ_SECONDS:-20}"
+  echo "== soak: 60 s of churn against the release chatd"
+  rm -rf build/soak-last
+  scripts/soak.sh 60s --out build/soak-last
 fi
 
 echo "== release build: every test (${SECONDS}s so far)"
