@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the jwt, http_head and ws_frames fuzz targets.
+
+The seeds are the inputs of the code's unit tests (src/auth/*_test.cc,
+src/http/*_test.cc, src/ws/*_test.cc), rebuilt here byte for byte: tokens signed
+with the unit tests' key, HTTP heads, masked client frames. Run from the repository
+root; it rewrites fuzz/corpus/<target>/ for the targets named (default: all three),
+leaving any regress-* file in place:
+
+    python3 fuzz/tools/make_seeds.py [jwt] [http_head] [ws_frames]
+"""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import struct
+import sys
+
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus")
+
+
+def write(target, seeds):
+    folder = os.path.join(CORPUS, target)
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if not name.startswith("regress-"):
+            os.remove(os.path.join(folder, name))
+    for name, data in seeds.items():
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+    print(f"{target}: {len(seeds)} seeds")
+
+
+# ---- jwt (src/auth/verifier_test.cc, base64url_test.cc) ----
+
+KEY = b"test-key-0123456789-0123456789-0123456789"
+NOW = 1_700_000_000
+HEADER = b'{"alg":"HS256","typ":"JWT"}'
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def sign_segments(h, p, key=KEY):
+    signing_input = h + b"." + p
+    return signing_input + b"." + b64(hmac.new(key, signing_input, hashlib.sha256).digest())
+
+
+def sign(header, payload, key=KEY):
+    return sign_segments(b64(header), b64(payload), key)
+
+
+def claims(sub="alice", exp=NOW + 3600, **more):
+    d = {"sub": sub, "exp": exp}
+    d.update(more)
+    return json.dumps(d, separators=(",", ":")).encode()
+
+
+def jwt_seeds():
+    valid = sign(HEADER, claims())
+    h, p, s = valid.split(b".")
+    h16 = b64(b'{"alg":"HS256"} ')  # 22 characters, 4 unused bits
+    odd = h16[:-1] + bytes([h16[-1] + 1])
+    seeds = {
+        "valid": valid,
+        "valid-spacing": sign(b' { "typ" : "JWT",  "alg":"HS256" } ', b' {"exp": 1700003600 ,\n"sub":"alice"}'),
+        "valid-kid-extra": sign(b'{"alg":"HS256","kid":"2024-01","x":[1,{"y":null}]}',
+                                b'{"sub":"alice","exp":1700003600,"iat":1699999999,"iss":"me","extra":{"a":[]}}'),
+        "valid-escaped-sub": sign(HEADER, b'{"sub":"al\\u0069ce","exp":1700003600}'),
+        "valid-nbf": sign(HEADER, claims(nbf=NOW + 30)),
+        "expired": sign(HEADER, claims(exp=NOW - 30)),
+        "not-yet-valid": sign(HEADER, claims(nbf=NOW + 31)),
+        "wrong-user": sign(HEADER, claims(sub="bob")),
+        "alg-none": b64(b'{"alg":"none","typ":"JWT"}') + b"." + b64(claims()) + b".",
+        "alg-hs512": sign(b'{"alg":"HS512","typ":"JWT"}', claims()),
+        "alg-twice": sign(b'{"alg":"HS256","alg":"HS256"}', claims()),
+        "no-alg": sign(b'{"typ":"JWT"}', claims()),
+        "typ-jws": sign(b'{"alg":"HS256","typ":"JWS"}', claims()),
+        "crit": sign(b'{"alg":"HS256","b64":false,"crit":["b64"]}', claims()),
+        "header-array": sign(b"[]", claims()),
+        "header-bad-utf8": sign(b'{"alg":"HS256","k":"\xff"}', claims()),
+        "tampered-payload": h + b"." + b64(claims(sub="mallory")) + b"." + s,
+        "signature-31": h + b"." + p + b"." + b64(b"x" * 31),
+        "signature-33": h + b"." + p + b"." + b64(b"x" * 33),
+        "signature-empty": h + b"." + p + b".",
+        "other-key": sign(HEADER, claims(), b"a-different-key-of-32-bytes-or-more"),
+        "exp-string": sign(HEADER, b'{"sub":"alice","exp":"1700003600"}'),
+        "exp-float": sign(HEADER, b'{"sub":"alice","exp":1.7000036e9}'),
+        "exp-uint64": sign(HEADER, b'{"sub":"alice","exp":18446744073709551615}'),
+        "no-exp": sign(HEADER, b'{"sub":"alice"}'),
+        "sub-number": sign(HEADER, b'{"sub":42,"exp":1700003600}'),
+        "sub-twice": sign(HEADER, b'{"sub":"mallory","sub":"alice","exp":1700003600}'),
+        "nbf-twice": sign(HEADER, b'{"sub":"alice","exp":1700003600,"nbf":1,"nbf":2}'),
+        "payload-unfinished": sign(HEADER, b'{"sub":"alice"'),
+        "padded-header": sign_segments(h16 + b"==", b64(claims())),
+        "non-canonical-header": sign_segments(odd, b64(claims())),
+        "non-canonical-signature": valid[:-1] + bytes([valid[-1] + 1 if valid[-1] != ord("A") else ord("B")]),
+        "plus-slash": valid[:3] + b"+" + valid[4:],
+        "two-segments": h + b"." + p,
+        "four-segments": valid + b"." + s,
+        "dots-2": b"..",
+        "dots-3": b"...",
+        # Header and payload JSON texts, one per line (the target signs them itself).
+        "json-valid": HEADER + b"\n" + claims(),
+        "json-nbf": HEADER + b"\n" + claims(nbf=NOW - 3600),
+        "json-leeway": b'{"alg":"HS256"}\n' + claims(exp=NOW - 29),
+        "json-claims-only": claims(),
+        # base64url texts (RFC 4648 vectors and the refusals).
+        "b64-foobar": b"Zm9vYmFy",
+        "b64-fooba": b"Zm9vYmE",
+        "b64-url-alphabet": b"-_8",
+        "b64-non-canonical": b"Zh",
+        "b64-padded": b"Zg==",
+        "b64-bad-length": b"Zm9vY",
+    }
+    return seeds
+
+
+TARGETS = {"jwt": jwt_seeds}
+
+
+def main(argv):
+    for target in argv or list(TARGETS):
+        write(target, TARGETS[target]())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
