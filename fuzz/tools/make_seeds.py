@@ -118,7 +118,83 @@ def jwt_seeds():
     return seeds
 
 
-TARGETS = {"jwt": jwt_seeds}
+# ---- http_head (src/http/request_head_test.cc, router_test.cc, src/ws/handshake_test.cc) ----
+
+BROWSER_HEAD = (b"GET /ws?v=1 HTTP/1.1\r\n"
+                b"Host: localhost:7000\r\n"
+                b"Connection: keep-alive, Upgrade\r\n"
+                b"Upgrade: websocket\r\n"
+                b"Sec-WebSocket-Version: 13\r\n"
+                b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+                b"If-None-Match: \"abc\"\r\n"
+                b"\r\n")
+
+
+def get_with(header_lines, version=b"HTTP/1.1"):
+    return b"GET / " + version + b"\r\nHost: x\r\n" + header_lines + b"\r\n"
+
+
+def etag_of(web_file):
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web")
+    with open(os.path.join(root, web_file), "rb") as f:
+        return b'"' + hashlib.sha256(f.read()).hexdigest()[:16].encode() + b'"'
+
+
+def http_head_seeds():
+    a = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"
+    b = b"GET /app.js HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+    return {
+        "browser-upgrade": BROWSER_HEAD,
+        "upgrade-rfc-key": b"GET /ws HTTP/1.1\r\nHost: localhost:7000\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                           b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                           b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+        "upgrade-version-8": b"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                             b"Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        "upgrade-http10": b"GET /ws HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+        "ws-without-upgrade": b"GET /ws HTTP/1.1\r\nHost: h\r\n\r\n",
+        "case-insensitive": b"GET / HTTP/1.1\r\nHOST: h\r\nconnection: UPGRADE\r\nupgrade: WebSocket\r\n"
+                            b"sec-websocket-KEY:k\r\nSEC-WEBSOCKET-VERSION:\t13 \r\n\r\n",
+        "pipelined": a + b + b"GET /healthz HTTP/1.1\r\nHo",
+        "pipelined-keep-alive": a + b"GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n" + a,
+        "healthz": b"GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n",
+        "not-found": b"GET /nope?x=1 HTTP/1.1\r\nHost: h\r\n\r\n",
+        "page-if-none-match": b"GET / HTTP/1.1\r\nHost: h\r\nIf-None-Match: " + etag_of("index.html") + b"\r\n\r\n",
+        "app-js-weak-etag": b"GET /app.js HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"other\", W/" + etag_of("app.js") +
+                            b"\r\n\r\n",
+        "star-etag": b"GET /app.css HTTP/1.1\r\nHost: h\r\nIf-None-Match: *\r\n\r\n",
+        "keep-alive-close": get_with(b"Connection: keep-alive\r\nConnection: close\r\n"),
+        "http10": b"GET / HTTP/1.0\r\n\r\n",
+        "http10-keep-alive": b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
+        "content-length-0": get_with(b"Content-Length: 0\r\n"),
+        "content-length-5": get_with(b"Content-Length: 5\r\n"),
+        "chunked": get_with(b"Transfer-Encoding: chunked\r\n"),
+        "post": b"POST / HTTP/1.1\r\nHost: h\r\n\r\n",
+        "lowercase-get": b"get / HTTP/1.1\r\nHost: h\r\n\r\n",
+        "bad-method-token": b"G(T / HTTP/1.1\r\nHost: h\r\n\r\n",
+        "http2": b"GET / HTTP/2.0\r\nHost: h\r\n\r\n",
+        "version-suffix": b"GET / HTTP/1.1x\r\nHost: h\r\n\r\n",
+        "no-version": b"GET /\r\nHost: h\r\n\r\n",
+        "two-spaces": b"GET  / HTTP/1.1\r\nHost: h\r\n\r\n",
+        "absolute-target": b"GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n",
+        "control-in-target": b"GET /a\x01 HTTP/1.1\r\nHost: h\r\n\r\n",
+        "empty-request-line": b"\r\n\r\n",
+        "folded": get_with(b" folded\r\n"),
+        "no-colon": get_with(b"NoColon\r\n"),
+        "space-in-name": get_with(b"Bad Name: v\r\n"),
+        "control-in-value": get_with(b"X: a\x01z\r\n"),
+        "cr-in-value": get_with(b"X: a\rz\r\n"),
+        "host-twice": get_with(b"Host: again\r\n"),
+        "no-host": b"GET / HTTP/1.1\r\n\r\n",
+        "key-twice": get_with(b"Sec-WebSocket-Key: a\r\nSec-WebSocket-Key: b\r\n"),
+        "bare-lf-unfinished": b"GET / HTTP/1.1\nHost: h",
+        "bare-lf-in-head": b"GET / HTTP/1.1\r\nHost: h\n\r\n",
+        "bare-lf": b"\n",
+        "unfinished": b"GET /app.js HTTP/1.1\r\nHost: h\r\nX-Pad: ppp",
+    }
+
+
+TARGETS = {"jwt": jwt_seeds, "http_head": http_head_seeds}
 
 
 def main(argv):
