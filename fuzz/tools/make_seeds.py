@@ -194,7 +194,90 @@ def http_head_seeds():
     }
 
 
-TARGETS = {"jwt": jwt_seeds, "http_head": http_head_seeds}
+# ---- ws_frames (src/ws/frame_decoder_test.cc, reader_test.cc) ----
+
+MASK = struct.pack("<I", 0x5A17C0DE)  # ClientFrame's default key, as its 4 wire bytes
+
+
+def frame(opcode, payload=b"", fin=True, masked=True, rsv=0, form="minimal", key=MASK):
+    """A client frame as ws::append_client_frame builds it."""
+    n = len(payload)
+    head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
+    bit = 0x80 if masked else 0
+    if form == "minimal":
+        form = "7" if n < 126 else "16" if n <= 0xFFFF else "64"
+    if form == "7":
+        head += bytes([bit | n])
+    elif form == "16":
+        head += bytes([bit | 126]) + struct.pack(">H", n)
+    else:
+        head += bytes([bit | 127]) + struct.pack(">Q", n)
+    if not masked:
+        return head + payload
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+TEXT, BINARY, CONT, CLOSE, PING, PONG = 1, 2, 0, 8, 9, 10
+
+
+def close_payload(code, reason=b""):
+    return struct.pack(">H", code) + reason
+
+
+def ws_frames_seeds():
+    sample = (frame(TEXT, b'{"op":"hello","user":"alice"}') + frame(PING, b"are you there") +
+              frame(TEXT, b'{"op":"msg",', fin=False) + frame(PING) + frame(CONT, b'"room":"l"}') +
+              frame(TEXT, b"w" * 300) + frame(CLOSE, close_payload(1000, b"done")))
+    seeds = {
+        "sample-stream": sample,
+        "text": frame(TEXT, b'{"op":"ping"}'),
+        "text-16bit": frame(TEXT, b"m" * 130) + frame(PING, b"x"),
+        "text-wide16": frame(TEXT, b"hi", form="16"),
+        "text-wide64": frame(TEXT, b"hi", form="64"),
+        "ping-125": frame(PING, b"p" * 125),
+        "pong": frame(PONG, b"p2"),
+        "close-code-reason": frame(CLOSE, close_payload(1000, b"bye")) + frame(TEXT, b"after"),
+        "close-empty": frame(CLOSE),
+        "close-4999": frame(CLOSE, close_payload(4999)),
+        "fragments-around-control": (frame(TEXT, b"Hel", fin=False) + frame(PING, b"p1") +
+                                     frame(CONT, b"", fin=False) + frame(CONT, b"lo", fin=False) +
+                                     frame(PONG, b"p2") + frame(CONT, b" world") + frame(TEXT, b"next")),
+        "utf8-split-across-fragments": frame(TEXT, b"caf\xc3", fin=False) + frame(CONT, b"\xa9"),
+        "empty-fragments": frame(TEXT, b"", fin=False) + frame(CONT, b""),
+        "take-buffered": (frame(TEXT, b'{"op":', fin=False) + frame(PING, b"held ping") + frame(CONT, b'"ping"}') +
+                          frame(CLOSE, close_payload(1000, b"bye"))[:-3]),
+        "unfinished-header": frame(TEXT, b"x" * 300)[:3],
+        "unfinished-payload": frame(TEXT, b"x" * 300)[:100],
+        # Refusals.
+        "unmasked": frame(TEXT, b"hi", masked=False),
+        "rsv1": frame(TEXT, b"hi", rsv=4),
+        "reserved-opcode-3": frame(3, b"x"),
+        "reserved-opcode-b": frame(0xB, b"x"),
+        "fragmented-ping": frame(PING, b"p", fin=False),
+        "ping-126": frame(PING, b"p" * 126),
+        "ping-wide16": frame(PING, b"p", form="16"),
+        "orphan-continuation": frame(CONT, b"orphan"),
+        "text-while-open": frame(TEXT, b"part", fin=False) + frame(TEXT, b"new"),
+        "binary": frame(BINARY, b"\x01\x02"),
+        "binary-header-only": b"\x82\x85",
+        "length-top-bit": b"\x81\xff\x80" + b"\x00" * 7,
+        "length-huge": b"\x81\xff" + struct.pack(">Q", 1 << 40),
+        "bad-utf8": frame(TEXT, b"bad \xc3\x28"),
+        "surrogate": frame(TEXT, b"\xed\xa0\x80"),
+        "utf8-cut-then-ascii": frame(TEXT, b"caf\xc3", fin=False) + frame(CONT, b"x"),
+        "close-one-byte": frame(CLOSE, b"\x03"),
+        "close-1005": frame(CLOSE, close_payload(1005)),
+        "close-bad-reason": frame(CLOSE, close_payload(1000, b"\xff")),
+        # A last byte below 9 sets the message bound to 16 x that byte (the byte is also
+        # the start of an unfinished frame).
+        "bound-32-text-33": frame(TEXT, b"x" * 33) + b"\x02",
+        "bound-32-fragments": frame(TEXT, b"x" * 20, fin=False) + frame(CONT, b"x" * 13) + b"\x02",
+        "bound-0-empty-text": frame(TEXT, b"") + frame(TEXT, b"a") + b"\x00",
+    }
+    return seeds
+
+
+TARGETS = {"jwt": jwt_seeds, "http_head": http_head_seeds, "ws_frames": ws_frames_seeds}
 
 
 def main(argv):
