@@ -1,5 +1,5 @@
 // Ways to cut one input into the chunks a stream parser receives, for targets that check
-// "the same result whatever the split" (line_json; the HTTP and WebSocket parsers next).
+// "the same result whatever the split" (line_json, http_head, ws_frames).
 #pragma once
 
 #include <fuzzer/FuzzedDataProvider.h>

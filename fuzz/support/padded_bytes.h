@@ -21,6 +21,9 @@ class PaddedBytes {
     std::memset(data_.get() + size_, pad, proto::kFramePadding);
   }
   std::string_view view() const { return {data_.get(), size_}; }
+  // Writable, for parsers that work in place (the WebSocket reader unmasks there).
+  char* data() { return data_.get(); }
+  std::size_t size() const { return size_; }
 
  private:
   std::size_t size_;
