@@ -161,6 +161,11 @@ const FlagTable<Options>& ramp_flags() {
                set_rate),
       F::value("--window", "N", "closed loop: unacknowledged messages per client (default 16)",
                uint_value(&Options::window, 1, 4096)),
+      F::value("--publishers", "K",
+               "only clients 0..K-1 send (--msgs each, --window each, --rate\n"
+               "shared among them); every other client only receives\n"
+               "(default: every client sends)",
+               uint_value(&Options::publishers, 1, 10'000'000)),
       F::toggle("--whisper",
                 "point to point: each message goes to a random other client\n"
                 "(chosen from --seed), not to the room; on redis and nats every\n"
@@ -229,6 +234,7 @@ Result<void> check_combination(const Options& o) {
   if (o.duration && o.scenario.empty()) return Error{"--duration only applies to --scenario"};
   if (o.whisper && o.interactive)
     return Error{"--whisper applies to the ramp and scenarios; interactive mode has 'whisper N'"};
+  if (o.mode == Mode::sink && o.publishers != 0) return Error{"--publishers applies to clients; the sink has none"};
   if (o.mode == Mode::sink && o.target != Target::chatd)
     return Error{"--sink-port runs a sink that speaks chatd's protocol; it takes no --target"};
   return {};

@@ -39,6 +39,7 @@ struct Options {
   uint64_t seed = 1;
   double rate = 0;  // total msgs/s; 0: closed loop
   uint32_t window = 16;
+  uint32_t publishers = 0;  // --publishers K: only clients 0..K-1 send; 0: every client sends
   bool whisper = false;     // --whisper: each message to a random other client, not the room
   std::string room_prefix;  // empty: rooms are lg-<run>-r<k>
   Nanos step_timeout = 30 * kSeconds;

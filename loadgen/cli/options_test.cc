@@ -51,6 +51,14 @@ TEST(LoadgenOptions, TargetsAndTheirDefaultPorts) {
   EXPECT_NE(parse_error({"--sink-port", "0", "--target", "redis"}).find("--target"), std::string::npos);
 }
 
+TEST(LoadgenOptions, Publishers) {
+  EXPECT_EQ(parse_ok({}).publishers, 0u) << "default: every client sends";
+  EXPECT_EQ(parse_ok({"--publishers", "4"}).publishers, 4u);
+  EXPECT_EQ(parse_ok({"--scenario", "basic", "--publishers", "40"}).publishers, 40u);
+  EXPECT_NE(parse_error({"--publishers", "0"}).find("--publishers"), std::string::npos);
+  EXPECT_NE(parse_error({"--sink-port", "0", "--publishers", "2"}).find("--publishers"), std::string::npos);
+}
+
 TEST(LoadgenOptions, WhisperAndRoomPrefix) {
   Options o = parse_ok({"--whisper", "--room-prefix", "obs-run_1."});
   EXPECT_TRUE(o.whisper);

@@ -125,6 +125,7 @@ void Worker::drain_commands() {
 void Worker::publish() {
   const StepTally& t = ledger_.tally();
   progress_.connected.store(connected_, std::memory_order_relaxed);
+  progress_.connected_publishers.store(connected_publishers_, std::memory_order_relaxed);
   progress_.settled.store(settled_, std::memory_order_relaxed);
   progress_.sent.store(t.sent, std::memory_order_relaxed);
   progress_.expected.store(t.expected - std::min(t.expected, t.rejected_deliveries), std::memory_order_relaxed);
@@ -165,14 +166,16 @@ void Worker::handle(TrafficCommand& cmd) {
   for (uint32_t slot = 0; slot < clients_.size(); ++slot) {
     Client& c = clients_[slot];
     if (c.state != Client::State::joined) continue;
-    c.head = wire_->message_head(kind, config_.plan.room_name(c.room), text);
-    c.whisper_to = spec_.kind == TrafficSpec::Kind::whisper ? config_.plan.user_name(whisper_target(c)) : "";
     // Answers to earlier steps' messages may still be on their way: they come
     // first, and must not be taken for this step's.
     c.stale_answers = c.answers_owed;
-    c.planned = spec_.per_client;
     c.generated = 0;
     c.unacked = 0;
+    c.planned = 0;
+    if (!config_.publishes(c.number)) continue;  // --publishers: this one only receives
+    c.head = wire_->message_head(kind, config_.plan.room_name(c.room), text);
+    c.whisper_to = spec_.kind == TrafficSpec::Kind::whisper ? config_.plan.user_name(whisper_target(c)) : "";
+    c.planned = spec_.per_client;
     c.schedule_slot = uint32_t(active_.size());
     active_.push_back(slot);
     remaining_ += spec_.per_client;
@@ -337,7 +340,7 @@ void Worker::emit(Client& c, Nanos ts, Nanos now) {
   ++c.unacked;
   --remaining_;
   ++run_sent_;
-  ledger_.on_send(receivers, now);
+  ledger_.on_send(receivers, now, ts);
   mark_dirty(c);
 }
 
@@ -386,6 +389,7 @@ void Worker::close_client(Client& c) {
   if (c.state == Client::State::joined) {
     census_.leave(c.room);
     --connected_;
+    if (config_.publishes(c.number)) --connected_publishers_;
   }
   if (traffic_active_ && c.generated < c.planned) {
     remaining_ -= c.planned - c.generated;

@@ -71,6 +71,7 @@ void Worker::on_joined(Client& c, const WireEvent& e, Nanos now) {
   c.seq.reset(e.last_seq);
   census_.join(c.room);
   ++connected_;
+  if (config_.publishes(c.number)) ++connected_publishers_;
   ++settled_;
   ++new_clients_;
   connect_time_.record(std::max<int64_t>(1, (now - c.started) / 1000));

@@ -75,6 +75,7 @@ EngineConfig engine_config(const Options& options, reactor::Backend backend, con
   config.threads = options.threads ? options.threads : usable_cpus();
   config.connect_timeout = options.connect_timeout;
   config.window = options.window;
+  config.publishers = options.publishers;
   config.plan = RoomPlan(run, rooms, options.seed, options.room_prefix);
   config.filler = filler_text(options.size, options.seed);
   return config;
@@ -107,6 +108,7 @@ void describe_run(RunContext& ctx, const std::string& mode, const std::string& r
   info.window = options.window;
   info.seed = options.seed;
   info.rate = options.rate;
+  info.publishers = options.publishers;
   info.step_timeout_s = double(options.step_timeout) / 1e9;
   if (options.slo_p99) info.slo_p99_ms = double(*options.slo_p99) / 1e6;
   info.metrics_url = options.metrics_url;
@@ -123,6 +125,19 @@ void record_rooms(RunReport& report, const RoomPlan& plan, const Harvest& h) {
     if (r < h.room_messages.size()) report.rooms[r].messages += h.room_messages[r];
     if (r < h.room_members.size()) report.rooms[r].members = h.room_members[r];
   }
+}
+
+// The step's traffic window on the wall clock: the monotonic times the ledger
+// keeps, shifted by the two clocks' difference now (read back to back).
+void stamp_traffic_window(StepReport& r) {
+  const Nanos wall_minus_monotonic = wall_clock_micros() * 1000 - monotonic_now();
+  auto unix_ms = [&](Nanos t) -> std::optional<int64_t> {
+    if (t == 0) return std::nullopt;
+    return (t + wall_minus_monotonic) / kMillis;
+  };
+  r.first_send_unix_ms = unix_ms(r.tally.first_send);
+  r.last_intended_send_unix_ms = unix_ms(r.tally.last_intended_send);
+  r.last_delivery_unix_ms = unix_ms(r.tally.last_delivery);
 }
 
 void scrape_server(RunContext& ctx, StepReport& step) {
@@ -226,6 +241,7 @@ std::optional<StepReport> run_step(RunContext& ctx, StepPlan plan) {
     if (engine.connect(plan.connect, shown, ctx.interrupted).interrupted) return std::nullopt;
   }
   r.clients = engine.progress().connected;
+  r.publishers = engine.progress().connected_publishers;
 
   TrafficOutcome traffic;
   if (plan.traffic) {
@@ -252,6 +268,7 @@ std::optional<StepReport> run_step(RunContext& ctx, StepPlan plan) {
     const Nanos end = traffic.completed ? std::max(r.tally.last_delivery, r.tally.first_send) : traffic.ended;
     r.traffic_seconds = double(end - r.tally.first_send) / 1e9;
   }
+  stamp_traffic_window(r);
   finish_step_report(r, h.latency);
   scrape_server(ctx, r);
   r.end_unix_ms = unix_millis();

@@ -90,7 +90,11 @@ std::string step_json(const StepReport& s) {
         .field("timed_out", s.timed_out)
         .raw_field("server_rss_bytes", optional_number(s.server_rss_bytes))
         .raw_field("server_cpu_seconds", optional_number(s.server_cpu_seconds))
-        .field("end_unix_ms", s.end_unix_ms);
+        .field("end_unix_ms", s.end_unix_ms)
+        .field("publishers", s.publishers)
+        .raw_field("first_send_unix_ms", optional_number(s.first_send_unix_ms))
+        .raw_field("last_intended_send_unix_ms", optional_number(s.last_intended_send_unix_ms))
+        .raw_field("last_delivery_unix_ms", optional_number(s.last_delivery_unix_ms));
   });
 }
 
@@ -115,6 +119,7 @@ void write_info(JsonWriter& w, const RunInfo& i) {
         .field("loop", i.rate > 0 ? "open" : "closed")
         .raw_field("rate", i.rate > 0 ? number(i.rate) : "null")
         .field("window", i.window)
+        .raw_field("publishers", i.publishers > 0 ? std::to_string(i.publishers) : "null")
         .raw_field("step_timeout_s", number(i.step_timeout_s))
         .raw_field("slo_p99_ms", optional_number(i.slo_p99_ms));
   }));
