@@ -126,9 +126,9 @@ const FlagTable<Options>& target_flags() {
       F::value("--backend", "NAME",
                "loadgen's reactor: auto (io_uring, else epoll), uring, epoll\n"
                "(default auto)",
-               choice_value(&Options::backend, {{"auto", std::string("auto")},
-                                                {"uring", std::string("uring")},
-                                                {"epoll", std::string("epoll")}})),
+               choice_value(&Options::backend, {{"auto", reactor::Backend::auto_select},
+                                                {"uring", reactor::Backend::uring},
+                                                {"epoll", reactor::Backend::epoll}})),
   };
   return table;
 }
@@ -278,6 +278,15 @@ Result<CliParse> parse_options(const std::vector<std::string>& args) {
   if (auto r = check_combination(o); !r) return r.error();
   if (o.port == 0) o.port = default_port(o.target);
   return p;
+}
+
+std::string_view backend_flag_value(reactor::Backend b) {
+  switch (b) {
+    case reactor::Backend::uring: return "uring";
+    case reactor::Backend::epoll: return "epoll";
+    case reactor::Backend::auto_select: break;
+  }
+  return "auto";
 }
 
 std::string usage() {

@@ -10,6 +10,7 @@
 #include "common/flag_table.h"
 #include "common/result.h"
 #include "loadgen/wire/wire_protocol.h"
+#include "reactor/backend.h"
 
 namespace chatd::loadgen {
 
@@ -27,7 +28,7 @@ struct Options {
   std::string source_ips_text;
   Nanos connect_timeout = 5 * kSeconds;
   uint32_t threads = 0;  // 0: every CPU this process may run on
-  std::string backend = "auto";  // auto, uring, epoll: loadgen's own reactor
+  reactor::Backend backend = reactor::Backend::auto_select;  // loadgen's own reactor (--backend)
 
   // The ramp.
   uint32_t ramp = 100;
@@ -73,6 +74,9 @@ struct CliParse {
 // Parses argv (without argv[0]). Errors name the flag and what was wrong with it.
 Result<CliParse> parse_options(const std::vector<std::string>& args);
 std::string usage();
+
+// "auto", "uring" or "epoll": a backend as --backend spells it.
+std::string_view backend_flag_value(reactor::Backend b);
 
 // "127.0.0.2-127.0.0.50,127.0.1.1": ranges and single IPv4 addresses, comma-separated.
 Result<std::vector<uint32_t>> parse_source_ips(const std::string& text);

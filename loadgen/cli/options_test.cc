@@ -34,7 +34,7 @@ TEST(LoadgenOptions, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(o.connect_timeout, 5 * kSeconds);
   EXPECT_FALSE(o.slo_p99);
   EXPECT_FALSE(o.metrics_port);
-  EXPECT_EQ(o.backend, "auto");
+  EXPECT_EQ(o.backend, reactor::Backend::auto_select);
   EXPECT_TRUE(o.out_dir.empty());
   EXPECT_EQ(o.target, Target::chatd);
   EXPECT_FALSE(o.whisper);
@@ -92,7 +92,7 @@ TEST(LoadgenOptions, EveryValueFlag) {
   EXPECT_EQ(o.port, 7100);
   EXPECT_EQ(o.connect_timeout, 1500 * kMillis);
   EXPECT_EQ(o.threads, 3u);
-  EXPECT_EQ(o.backend, "epoll");
+  EXPECT_EQ(o.backend, reactor::Backend::epoll);
   EXPECT_EQ(o.metrics_url, "http://127.0.0.1:9400/metrics");
   EXPECT_EQ(*o.metrics_port, 9500);
   EXPECT_EQ(o.out_dir, "/tmp/x");

@@ -16,6 +16,7 @@
 #include "loadgen/results/system_info.h"
 #include "loadgen/results/text_report.h"
 #include "loadgen/wire/requests.h"
+#include "reactor/backend.h"
 
 namespace chatd::loadgen {
 namespace {
@@ -37,14 +38,6 @@ sockaddr_in server_address(const Options& o) {
   return sa;
 }
 
-Result<reactor::Backend> pick_backend(const Options& o, Console& console) {
-  if (o.backend == "epoll") return reactor::Backend::epoll;
-  auto probe = reactor::probe_uring();
-  if (probe) return reactor::Backend::uring;
-  if (o.backend == "uring") return Error{"--backend uring: " + probe.error().message};
-  console.warn("io_uring unavailable (" + probe.error().message + "); using epoll");
-  return reactor::Backend::epoll;
-}
 
 // Raises the fd limit to its hard limit; warns when the run plans more clients
 // than it leaves room for.
@@ -158,6 +151,54 @@ void scrape_server(RunContext& ctx, StepReport& step) {
   if (sample.backend) ctx.report.info.server.backend = sample.backend;
 }
 
+// This step's new clients, with a progress bar. False: interrupted.
+bool connect_clients(RunContext& ctx, const std::string& label, uint32_t count) {
+  const uint64_t settled_before = ctx.engine->progress().settled;
+  auto shown = [&](const EngineProgress& p) {
+    ctx.console.progress(label + " connecting", p.settled - settled_before, count,
+                         std::to_string(p.connected) + " joined");
+  };
+  return !ctx.engine->connect(count, shown, ctx.interrupted).interrupted;
+}
+
+TrafficOutcome send_traffic(RunContext& ctx, const std::string& label, const TrafficSpec& spec, Nanos timeout) {
+  auto shown = [&](const EngineProgress& p) {
+    ctx.console.progress(label + " sending", p.received, std::max(p.expected, p.received),
+                         "deliveries, " + std::to_string(p.sent) + " sent");
+  };
+  return ctx.engine->run_traffic(spec, timeout, shown, ctx.interrupted);
+}
+
+// The step's figures from the workers' merged harvest.
+void fill_step_report(StepReport& r, Harvest& h, bool had_traffic, const TrafficOutcome& traffic) {
+  r.new_clients = h.new_clients;
+  r.connect_failures = h.connect_failures;
+  r.connect = summarize(h.connect);
+  r.tally = std::move(h.tally);
+  r.timed_out = had_traffic && !traffic.completed;
+  if (r.tally.first_send != 0) {
+    // A complete step lasted until its last delivery; a timed-out one until we gave up.
+    const Nanos end = traffic.completed ? std::max(r.tally.last_delivery, r.tally.first_send) : traffic.ended;
+    r.traffic_seconds = double(end - r.tally.first_send) / 1e9;
+  }
+  stamp_traffic_window(r);
+  finish_step_report(r, h.latency);
+}
+
+// Adds the step to the run: the server's figures, the rooms, the live line, the
+// report, the live metrics and the results folder.
+void record_step(RunContext& ctx, StepReport& r, Harvest&& h) {
+  scrape_server(ctx, r);
+  r.end_unix_ms = unix_millis();
+  if (auto shards = ctx.engine->server_shards()) ctx.report.info.server.shards = shards;
+  if (auto version = ctx.engine->server_version()) ctx.report.info.server.version = version;
+  record_rooms(ctx.report, ctx.engine->plan(), h);
+  ctx.console.line(step_line(r));
+  ctx.report.add_step(r, std::move(h.latency));
+  if (ctx.live_metrics) ctx.live_metrics->publish_latency(ctx.report.total_latency);
+  save_results(ctx);
+}
+
 }  // namespace
 
 RunContext::RunContext(const Options& o, const std::atomic<bool>& stop)
@@ -199,8 +240,11 @@ Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const st
   const int64_t started_ms = unix_millis();
   warn_if_over_fd_limit(*ctx, planned_clients);
 
-  auto backend = pick_backend(options, ctx->console);
-  if (!backend) return backend.error();
+  // Once per run, so every worker's reactor is of one kind (auto: io_uring, else
+  // epoll, with a warning saying why).
+  auto backend = reactor::choose_backend(options.backend);
+  if (!backend)
+    return Error{"--backend " + std::string(backend_flag_value(options.backend)) + ": " + backend.error().message};
   if (!options.metrics_url.empty()) {
     auto url = parse_http_url(options.metrics_url);
     if (!url) return Error{"--metrics-url: " + url.error().message};
@@ -225,61 +269,27 @@ Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const st
 }
 
 std::optional<StepReport> run_step(RunContext& ctx, StepPlan plan) {
-  Engine& engine = *ctx.engine;
   const uint32_t step = ctx.next_step;
-  StepReport r;
-  r.step = step;
   const std::string label = "step " + std::to_string(step);
   if (ctx.live_metrics) ctx.live_metrics->set_step(step);
+  if (plan.connect > 0 && !connect_clients(ctx, label, plan.connect)) return std::nullopt;
 
-  if (plan.connect > 0) {
-    const uint64_t settled_before = engine.progress().settled;
-    auto shown = [&](const EngineProgress& p) {
-      ctx.console.progress(label + " connecting", p.settled - settled_before, plan.connect,
-                           std::to_string(p.connected) + " joined");
-    };
-    if (engine.connect(plan.connect, shown, ctx.interrupted).interrupted) return std::nullopt;
-  }
-  r.clients = engine.progress().connected;
-  r.publishers = engine.progress().connected_publishers;
-
+  StepReport r;
+  r.step = step;
+  r.clients = ctx.engine->progress().connected;
+  r.publishers = ctx.engine->progress().connected_publishers;
   TrafficOutcome traffic;
   if (plan.traffic) {
-    TrafficSpec spec = *plan.traffic;
-    spec.step = step;
-    auto shown = [&](const EngineProgress& p) {
-      ctx.console.progress(label + " sending", p.received, std::max(p.expected, p.received),
-                           "deliveries, " + std::to_string(p.sent) + " sent");
-    };
-    traffic = engine.run_traffic(spec, plan.timeout, shown, ctx.interrupted);
+    plan.traffic->step = step;
+    traffic = send_traffic(ctx, label, *plan.traffic, plan.timeout);
     if (traffic.interrupted) return std::nullopt;
   }
   ctx.console.clear_progress();
 
-  Harvest h = engine.harvest(step + 1);
+  Harvest h = ctx.engine->harvest(step + 1);
   ++ctx.next_step;
-  r.new_clients = h.new_clients;
-  r.connect_failures = h.connect_failures;
-  r.connect = summarize(h.connect);
-  r.tally = std::move(h.tally);
-  r.timed_out = plan.traffic && !traffic.completed;
-  if (r.tally.first_send != 0) {
-    // A complete step lasted until its last delivery; a timed-out one until we gave up.
-    const Nanos end = traffic.completed ? std::max(r.tally.last_delivery, r.tally.first_send) : traffic.ended;
-    r.traffic_seconds = double(end - r.tally.first_send) / 1e9;
-  }
-  stamp_traffic_window(r);
-  finish_step_report(r, h.latency);
-  scrape_server(ctx, r);
-  r.end_unix_ms = unix_millis();
-  if (auto shards = engine.server_shards()) ctx.report.info.server.shards = shards;
-  if (auto version = engine.server_version()) ctx.report.info.server.version = version;
-  record_rooms(ctx.report, engine.plan(), h);
-
-  ctx.console.line(step_line(r));
-  ctx.report.add_step(r, std::move(h.latency));
-  if (ctx.live_metrics) ctx.live_metrics->publish_latency(ctx.report.total_latency);
-  save_results(ctx);
+  fill_step_report(r, h, plan.traffic.has_value(), traffic);
+  record_step(ctx, r, std::move(h));
   return r;
 }
 
