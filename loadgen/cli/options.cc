@@ -109,6 +109,11 @@ const FlagTable<Options>& target_flags() {
                "SUBSCRIBE/PUBLISH) or nats (SUB/PUB); the same rooms, clients,\n"
                "payloads and accounting for all three (default chatd)",
                set_target),
+      F::toggle("--ws",
+                "chatd over WebSocket: each client upgrades with GET /ws, then\n"
+                "sends and receives one JSON object per text frame (default:\n"
+                "off, JSON lines)",
+                set_true(&Options::websocket)),
       F::value("--host", "ADDR", "the server's IPv4 address (default 127.0.0.1)", set_host),
       F::value("--port", "P", "the server's port (default 7000 chatd, 6379 redis, 4222 nats)",
                uint_value(&Options::port, 1, 65535)),
@@ -235,6 +240,8 @@ Result<void> check_combination(const Options& o) {
   if (o.whisper && o.interactive)
     return Error{"--whisper applies to the ramp and scenarios; interactive mode has 'whisper N'"};
   if (o.mode == Mode::sink && o.publishers != 0) return Error{"--publishers applies to clients; the sink has none"};
+  if (o.websocket && o.target != Target::chatd) return Error{"--ws loads chatd over WebSocket; redis and nats are loaded over TCP only"};
+  if (o.websocket && o.mode == Mode::sink) return Error{"--ws applies to clients; the sink speaks JSON lines only"};
   if (o.mode == Mode::sink && o.target != Target::chatd)
     return Error{"--sink-port runs a sink that speaks chatd's protocol; it takes no --target"};
   return {};

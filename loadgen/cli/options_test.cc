@@ -51,6 +51,15 @@ TEST(LoadgenOptions, TargetsAndTheirDefaultPorts) {
   EXPECT_NE(parse_error({"--sink-port", "0", "--target", "redis"}).find("--target"), std::string::npos);
 }
 
+TEST(LoadgenOptions, WebSocket) {
+  EXPECT_FALSE(parse_ok({}).websocket);
+  EXPECT_TRUE(parse_ok({"--ws"}).websocket);
+  EXPECT_TRUE(parse_ok({"--ws", "--scenario", "basic"}).websocket);
+  EXPECT_TRUE(parse_ok({"--ws", "--interactive"}).websocket);
+  EXPECT_NE(parse_error({"--ws", "--target", "redis"}).find("--ws"), std::string::npos);
+  EXPECT_NE(parse_error({"--ws", "--sink-port", "0"}).find("--ws"), std::string::npos);
+}
+
 TEST(LoadgenOptions, Publishers) {
   EXPECT_EQ(parse_ok({}).publishers, 0u) << "default: every client sends";
   EXPECT_EQ(parse_ok({"--publishers", "4"}).publishers, 4u);

@@ -270,9 +270,8 @@ void Worker::finish_connects(Nanos now) {
     c.in_reactor = true;
     const std::string user = config_.plan.user_name(c.number);
     const std::string room = config_.plan.room_name(c.room);
-    const ClientAddress address{user, room};
-    c.session = wire_->new_session(address);
-    wire_->append_greeting(c.out.pending(), address);
+    const ClientAddress address{user, room, config_.server_name};
+    c.session = wire_->open_session(address, c.out.pending());
     reactor_->start_recv(c.key, c.fd);
     mark_dirty(c);
     greeting_.push_back(d.slot);

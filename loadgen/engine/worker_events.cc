@@ -37,6 +37,9 @@ void Worker::on_recv(reactor::ConnKey key, std::span<const char> data) {
     return;
   }
   if (!broken.empty()) {
+    // Still greeting (a refused WebSocket upgrade, say): the attempt is over and
+    // must count as a failed connect, or the step would wait for it forever.
+    if (c->state == Client::State::greeting) return fail_connect(*c, std::string(broken));
     ledger_.on_error(broken);
     close_client(*c);
     return;

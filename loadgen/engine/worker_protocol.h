@@ -31,6 +31,7 @@ struct EngineConfig {
   Target target = Target::chatd;
   WireOptions wire;
   sockaddr_in server{};
+  std::string server_name;  // "host:port", as a client names the server (WebSocket's Host header)
   std::vector<uint32_t> source_ips;  // host byte order; empty: the kernel picks
   reactor::Backend backend = reactor::Backend::epoll;
   uint32_t threads = 1;

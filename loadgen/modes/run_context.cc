@@ -63,6 +63,8 @@ EngineConfig engine_config(const Options& options, reactor::Backend backend, con
   // acknowledgement (see resp_wire.h, nats_wire.h).
   config.wire.whisper_acks = options.mode == Mode::interactive || (options.whisper && options.rate == 0);
   config.server = server_address(options);
+  config.server_name = options.host + ":" + std::to_string(options.port);
+  config.wire.websocket = options.websocket;
   config.source_ips = options.source_ips;
   config.backend = backend;
   config.threads = options.threads ? options.threads : usable_cpus();
@@ -97,6 +99,7 @@ void describe_run(RunContext& ctx, const std::string& mode, const std::string& r
   info.room_prefix.pop_back();  // "<prefix>0" → "<prefix>"
   info.server.target = std::string(target_name(options.target));
   info.server.address = options.host + ":" + std::to_string(options.port);
+  info.server.transport = options.websocket ? "websocket" : "tcp";
   info.size = options.size;
   info.window = options.window;
   info.seed = options.seed;
@@ -305,7 +308,8 @@ void print_final(RunContext& ctx) {
   ctx.console.clear_progress();
   const ServerInfo& server = ctx.report.info.server;
   const std::string target = "target: " + server.target + (server.version ? " " + *server.version : "") + " at " +
-                             server.address + ", " + ctx.report.info.traffic + " traffic\n";
+                             server.address + (server.transport == "websocket" ? " over WebSocket" : "") + ", " +
+                             ctx.report.info.traffic + " traffic\n";
   std::string out = steps_table(ctx.report) + run_conclusion(ctx.report) + target + "results: " + ctx.out_dir + "/\n";
   std::fputs(out.c_str(), stdout);
   std::fflush(stdout);

@@ -99,6 +99,7 @@ TEST(SummaryJson, NamesTheTargetAndEachRoomsShare) {
   const std::string chatd_json = summary_json(r);
   ASSERT_EQ(parser.parse(chatd_json).get(doc), simdjson::SUCCESS) << chatd_json;
   EXPECT_EQ(std::string_view(doc["target"]["name"]), "chatd");
+  EXPECT_EQ(std::string_view(doc["target"]["transport"]), "tcp");
   EXPECT_EQ(int64_t(doc["chatd"]["shards"]), 2);
   EXPECT_EQ(simdjson::dom::array(doc["rooms"]).size(), 0u);
 

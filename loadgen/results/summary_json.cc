@@ -132,6 +132,7 @@ void write_info(JsonWriter& w, const RunInfo& i) {
   w.raw_field("target", object_json([&](JsonWriter& o) {
     o.field("name", i.server.target)
         .field("address", i.server.address)
+        .field("transport", i.server.transport)
         .raw_field("version", optional_string(i.server.version));
   }));
   if (i.server.target != "chatd") {

@@ -56,6 +56,7 @@ void finish_step_report(StepReport& r, const metrics::HdrHistogram& latency);
 struct ServerInfo {
   std::string target = "chatd";        // chatd, redis, nats
   std::string address;                 // host:port
+  std::string transport = "tcp";       // tcp, or websocket (chatd with --ws)
   std::optional<int64_t> shards;       // chatd: from welcome
   // chatd: from chatd_build_info, when --metrics-url answers; Redis: HELLO's
   // reply; NATS: INFO.

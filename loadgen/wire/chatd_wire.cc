@@ -14,48 +14,12 @@ class ChatdSession final : public WireSession {
 
   std::string_view feed(std::string_view data, WireEventSink& sink, std::string&) override {
     auto r = framer_.feed(data, [&](std::string_view line) {
-      return deliver(line, sink) ? proto::FrameVerdict::next : proto::FrameVerdict::pause;
+      return report_chatd_event(parser_, line, sink) ? proto::FrameVerdict::next : proto::FrameVerdict::pause;
     });
     return r == proto::FeedResult::frame_too_large ? "server_line_too_long" : "";
   }
 
  private:
-  bool deliver(std::string_view line, WireEventSink& sink) {
-    ServerEvent e;
-    WireEvent w;
-    if (!parser_.parse(line, e)) {
-      w.kind = WireEvent::Kind::garbled;
-      w.code = "bad_server_json";
-      return sink.on_wire_event(w);
-    }
-    switch (e.kind) {
-      case EventKind::msg:
-        w.kind = WireEvent::Kind::room_delivery;
-        w.seq = e.seq;
-        break;
-      case EventKind::whisper: w.kind = WireEvent::Kind::direct_delivery; break;
-      case EventKind::whisper_sent: w.kind = WireEvent::Kind::accepted; break;
-      case EventKind::joined:
-        w.kind = WireEvent::Kind::ready;
-        w.last_seq = e.seq;
-        break;
-      case EventKind::welcome:
-        w.kind = WireEvent::Kind::server_info;
-        w.shards = e.shards;
-        break;
-      case EventKind::error:
-        w.kind = WireEvent::Kind::error;
-        w.code = e.code.empty() ? std::string_view("error") : e.code;
-        w.op = e.op;
-        break;
-      default: return true;  // user_joined, user_left, ...: not measured
-    }
-    w.id = e.id;
-    w.ts = e.ts;
-    w.has_ts = e.has_ts;
-    return sink.on_wire_event(w);
-  }
-
   EventParser& parser_;
   proto::LineFramer framer_{kMaxServerFrame};
 };
@@ -64,15 +28,12 @@ class ChatdWire final : public WireProtocol {
  public:
   Target target() const override { return Target::chatd; }
 
-  std::unique_ptr<WireSession> new_session(const ClientAddress&) override {
-    return std::make_unique<ChatdSession>(parser_);
-  }
-
   // hello and join go together: chatd handles a connection's requests in order
   // (and carries the join along when the hello moves the connection to its home shard).
-  void append_greeting(std::string& out, const ClientAddress& client) const override {
-    append_hello(out, client.user);
-    append_join(out, client.room);
+  std::unique_ptr<WireSession> open_session(const ClientAddress& client, std::string& greeting) override {
+    append_hello(greeting, client.user);
+    append_join(greeting, client.room);
+    return std::make_unique<ChatdSession>(parser_);
   }
 
   MessageHead message_head(MessageKind kind, std::string_view room, std::string_view text) const override {
@@ -82,15 +43,8 @@ class ChatdWire final : public WireProtocol {
 
   void append_message(std::string& out, const MessageHead& head, std::string_view to, MessageId id,
                       Nanos ts) const override {
-    out += head.prefix;
-    if (!to.empty()) {  // user names need no JSON escaping (PROTOCOL.md's name rule)
-      out += to;
-      out += "\",\"id\":\"";
-    }
-    append_message_id(out, id);
-    out += "\",\"ts\":";
-    proto::append_int(out, ts);
-    out += "}\n";
+    append_chatd_message_json(out, head, to, id, ts);
+    out += '\n';
   }
 
   // Refusals are error events naming the op, whisper_sent names the whisper:
@@ -102,6 +56,55 @@ class ChatdWire final : public WireProtocol {
 };
 
 }  // namespace
+
+void append_chatd_message_json(std::string& out, const MessageHead& head, std::string_view to, MessageId id,
+                               Nanos ts) {
+  out += head.prefix;
+  if (!to.empty()) {  // user names need no JSON escaping (PROTOCOL.md's name rule)
+    out += to;
+    out += "\",\"id\":\"";
+  }
+  append_message_id(out, id);
+  out += "\",\"ts\":";
+  proto::append_int(out, ts);
+  out += '}';
+}
+
+bool report_chatd_event(EventParser& parser, std::string_view json, WireEventSink& sink) {
+  ServerEvent e;
+  WireEvent w;
+  if (!parser.parse(json, e)) {
+    w.kind = WireEvent::Kind::garbled;
+    w.code = "bad_server_json";
+    return sink.on_wire_event(w);
+  }
+  switch (e.kind) {
+    case EventKind::msg:
+      w.kind = WireEvent::Kind::room_delivery;
+      w.seq = e.seq;
+      break;
+    case EventKind::whisper: w.kind = WireEvent::Kind::direct_delivery; break;
+    case EventKind::whisper_sent: w.kind = WireEvent::Kind::accepted; break;
+    case EventKind::joined:
+      w.kind = WireEvent::Kind::ready;
+      w.last_seq = e.seq;
+      break;
+    case EventKind::welcome:
+      w.kind = WireEvent::Kind::server_info;
+      w.shards = e.shards;
+      break;
+    case EventKind::error:
+      w.kind = WireEvent::Kind::error;
+      w.code = e.code.empty() ? std::string_view("error") : e.code;
+      w.op = e.op;
+      break;
+    default: return true;  // user_joined, user_left, ...: not measured
+  }
+  w.id = e.id;
+  w.ts = e.ts;
+  w.has_ts = e.has_ts;
+  return sink.on_wire_event(w);
+}
 
 std::unique_ptr<WireProtocol> make_chatd_wire() { return std::make_unique<ChatdWire>(); }
 

@@ -32,7 +32,7 @@ TEST(MessageId, RoundTrips) {
 TEST(ChatdWire, LinesAreTheProtocolsJson) {
   auto wire = make_wire_protocol(Target::chatd, {});
   std::string out;
-  wire->append_greeting(out, {"lg-a-1", "lg-a-r0"});
+  wire->open_session({"lg-a-1", "lg-a-r0"}, out);
   EXPECT_EQ(out, "{\"op\":\"hello\",\"user\":\"lg-a-1\"}\n{\"op\":\"join\",\"room\":\"lg-a-r0\"}\n");
   out.clear();
   wire->append_message(out, wire->message_head(MessageKind::room, "r", "say \"hi\""), {}, {1, 2, 3}, 123456789);
@@ -65,7 +65,7 @@ TEST(ChatdWire, SessionTurnsLinesIntoEventsWhereverTheyAreSplit) {
       "info shards=2\nready last_seq=4\nroom id=1.0.0 ts=77 seq=5\ndirect id=1.3.0 ts=78\naccepted id=1.0.1\n"
       "error code=rate_limited op=msg\ngarbled code=bad_server_json\n";
   for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
-    auto session = wire->new_session({"a", "r"});
+    auto session = open_test_session(*wire, {"a", "r"});
     Recorder rec;
     std::string reply;
     // Each piece is followed by padding, as the reactor's receive buffers are.
