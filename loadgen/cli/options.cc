@@ -114,6 +114,11 @@ const FlagTable<Options>& target_flags() {
                 "sends and receives one JSON object per text frame (default:\n"
                 "off, JSON lines)",
                 set_true(&Options::websocket)),
+      F::value("--auth-secret-file", "FILE",
+               "chatd with auth on: every client's hello carries an HS256\n"
+               "token for its name, minted with the key in FILE (chatd's own\n"
+               "--auth-secret-file), valid for an hour (default: no token)",
+               string_value(&Options::auth_secret_file, false)),
       F::value("--host", "ADDR", "the server's IPv4 address (default 127.0.0.1)", set_host),
       F::value("--port", "P", "the server's port (default 7000 chatd, 6379 redis, 4222 nats)",
                uint_value(&Options::port, 1, 65535)),
@@ -241,6 +246,10 @@ Result<void> check_combination(const Options& o) {
     return Error{"--whisper applies to the ramp and scenarios; interactive mode has 'whisper N'"};
   if (o.mode == Mode::sink && o.publishers != 0) return Error{"--publishers applies to clients; the sink has none"};
   if (o.websocket && o.target != Target::chatd) return Error{"--ws loads chatd over WebSocket; redis and nats are loaded over TCP only"};
+  if (!o.auth_secret_file.empty() && o.target != Target::chatd)
+    return Error{"--auth-secret-file mints chatd's tokens; redis and nats take none"};
+  if (!o.auth_secret_file.empty() && o.mode == Mode::sink)
+    return Error{"--auth-secret-file applies to clients; the sink checks no token"};
   if (o.websocket && o.mode == Mode::sink) return Error{"--ws applies to clients; the sink speaks JSON lines only"};
   if (o.mode == Mode::sink && o.target != Target::chatd)
     return Error{"--sink-port runs a sink that speaks chatd's protocol; it takes no --target"};

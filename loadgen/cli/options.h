@@ -22,6 +22,8 @@ struct Options {
   // What to load, where it is, and how to reach it.
   Target target = Target::chatd;
   bool websocket = false;  // --ws: chatd over WebSocket (GET /ws), not JSON lines
+  std::string auth_secret_file;  // --auth-secret-file: every hello carries a token minted with its key
+  std::string auth_secret;       // that key, read by main() before the run; never printed
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // after parse_options: the target's default unless --port
 

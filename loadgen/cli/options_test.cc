@@ -60,6 +60,18 @@ TEST(LoadgenOptions, WebSocket) {
   EXPECT_NE(parse_error({"--ws", "--sink-port", "0"}).find("--ws"), std::string::npos);
 }
 
+TEST(LoadgenOptions, AuthSecretFile) {
+  EXPECT_TRUE(parse_ok({}).auth_secret_file.empty());
+  const Options o = parse_ok({"--auth-secret-file", "/etc/chatd/key", "--ws"});
+  EXPECT_EQ(o.auth_secret_file, "/etc/chatd/key");
+  EXPECT_TRUE(o.auth_secret.empty()) << "parsing reads no file: main() loads the key";
+  EXPECT_NE(parse_error({"--auth-secret-file", "k", "--target", "nats"}).find("--auth-secret-file"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--auth-secret-file", "k", "--sink-port", "0"}).find("--auth-secret-file"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--auth-secret-file", ""}).find("--auth-secret-file"), std::string::npos);
+}
+
 TEST(LoadgenOptions, Publishers) {
   EXPECT_EQ(parse_ok({}).publishers, 0u) << "default: every client sends";
   EXPECT_EQ(parse_ok({"--publishers", "4"}).publishers, 4u);

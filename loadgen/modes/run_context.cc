@@ -65,6 +65,7 @@ EngineConfig engine_config(const Options& options, reactor::Backend backend, con
   config.server = server_address(options);
   config.server_name = options.host + ":" + std::to_string(options.port);
   config.wire.websocket = options.websocket;
+  config.wire.auth_secret = options.auth_secret;
   config.source_ips = options.source_ips;
   config.backend = backend;
   config.threads = options.threads ? options.threads : usable_cpus();
@@ -100,6 +101,7 @@ void describe_run(RunContext& ctx, const std::string& mode, const std::string& r
   info.server.target = std::string(target_name(options.target));
   info.server.address = options.host + ":" + std::to_string(options.port);
   info.server.transport = options.websocket ? "websocket" : "tcp";
+  info.server.auth = !options.auth_secret.empty();
   info.size = options.size;
   info.window = options.window;
   info.seed = options.seed;

@@ -133,6 +133,7 @@ void write_info(JsonWriter& w, const RunInfo& i) {
     o.field("name", i.server.target)
         .field("address", i.server.address)
         .field("transport", i.server.transport)
+        .field("auth", i.server.auth)
         .raw_field("version", optional_string(i.server.version));
   }));
   if (i.server.target != "chatd") {

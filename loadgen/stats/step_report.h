@@ -57,6 +57,7 @@ struct ServerInfo {
   std::string target = "chatd";        // chatd, redis, nats
   std::string address;                 // host:port
   std::string transport = "tcp";       // tcp, or websocket (chatd with --ws)
+  bool auth = false;                   // hellos carry tokens (--auth-secret-file)
   std::optional<int64_t> shards;       // chatd: from welcome
   // chatd: from chatd_build_info, when --metrics-url answers; Redis: HELLO's
   // reply; NATS: INFO.

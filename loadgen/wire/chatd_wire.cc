@@ -1,7 +1,11 @@
 #include "loadgen/wire/chatd_wire.h"
 
+#include "auth/token_mint.h"
+#include "common/clock.h"
+
 #include "loadgen/wire/event_parser.h"
 #include "loadgen/wire/frame_buffer.h"
+#include "loadgen/wire/requests.h"
 #include "proto/json_writer.h"
 #include "proto/line_framer.h"
 
@@ -26,13 +30,11 @@ class ChatdSession final : public WireSession {
 
 class ChatdWire final : public WireProtocol {
  public:
+  explicit ChatdWire(std::string auth_secret) : auth_secret_(std::move(auth_secret)) {}
   Target target() const override { return Target::chatd; }
 
-  // hello and join go together: chatd handles a connection's requests in order
-  // (and carries the join along when the hello moves the connection to its home shard).
   std::unique_ptr<WireSession> open_session(const ClientAddress& client, std::string& greeting) override {
-    append_hello(greeting, client.user);
-    append_join(greeting, client.room);
+    append_chatd_greeting(greeting, client, auth_secret_);
     return std::make_unique<ChatdSession>(parser_);
   }
 
@@ -53,9 +55,25 @@ class ChatdWire final : public WireProtocol {
 
  private:
   EventParser parser_;  // one per worker thread, shared by its sessions
+  const std::string auth_secret_;
 };
 
 }  // namespace
+
+// hello and join go together: chatd handles a connection's requests in order
+// (and carries the join along when the hello moves the connection to its home shard).
+void append_chatd_greeting(std::string& out, const ClientAddress& client, std::string_view auth_secret) {
+  std::string token;
+  if (!auth_secret.empty()) {
+    // exp is wall-clock Unix seconds, the clock chatd's verifier reads. A mint
+    // that fails (OpenSSL out of memory) sends no token: chatd's `unauthorized`
+    // then counts the failure like any refused hello.
+    const int64_t now = wall_clock_micros() / 1'000'000;
+    if (auto minted = auth::mint_token(auth_secret, client.user, now + kTokenLifetimeSeconds)) token = std::move(*minted);
+  }
+  append_hello(out, client.user, token);
+  append_join(out, client.room);
+}
 
 void append_chatd_message_json(std::string& out, const MessageHead& head, std::string_view to, MessageId id,
                                Nanos ts) {
@@ -106,6 +124,8 @@ bool report_chatd_event(EventParser& parser, std::string_view json, WireEventSin
   return sink.on_wire_event(w);
 }
 
-std::unique_ptr<WireProtocol> make_chatd_wire() { return std::make_unique<ChatdWire>(); }
+std::unique_ptr<WireProtocol> make_chatd_wire(std::string auth_secret) {
+  return std::make_unique<ChatdWire>(std::move(auth_secret));
+}
 
 }  // namespace chatd::loadgen

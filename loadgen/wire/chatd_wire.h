@@ -13,7 +13,15 @@
 
 namespace chatd::loadgen {
 
-std::unique_ptr<WireProtocol> make_chatd_wire();
+// `auth_secret`: see WireOptions::auth_secret.
+std::unique_ptr<WireProtocol> make_chatd_wire(std::string auth_secret = {});
+
+// hello (with a token minted from `auth_secret` when it is not empty) and join,
+// as two JSON lines.
+void append_chatd_greeting(std::string& out, const ClientAddress& client, std::string_view auth_secret);
+
+// How long a minted token is valid, from the greeting.
+constexpr int64_t kTokenLifetimeSeconds = 3600;
 
 // A message's JSON object (no newline): the head, then the receiver (whispers),
 // the id and the ts.

@@ -122,19 +122,21 @@ class ChatdWsSession final : public WireSession {
 
 class ChatdWsWire final : public WireProtocol {
  public:
-  explicit ChatdWsWire(uint64_t seed) : keys_(seed) {}
+  ChatdWsWire(std::string auth_secret, uint64_t seed) : auth_secret_(std::move(auth_secret)), keys_(seed) {}
   Target target() const override { return Target::chatd; }
 
   std::unique_ptr<WireSession> open_session(const ClientAddress& client, std::string& out) override {
     std::string key = websocket_key(keys_.next(), keys_.next());
     append_upgrade_request(out, client.server, key);
+    // The same hello and join as over JSON lines, one text message each.
+    scratch_.clear();
+    append_chatd_greeting(scratch_, client, auth_secret_);
     std::string greeting;
-    scratch_.clear();
-    append_hello(scratch_, client.user);
-    append_text_frame(greeting, scratch_, keys_);
-    scratch_.clear();
-    append_join(scratch_, client.room);
-    append_text_frame(greeting, scratch_, keys_);
+    for (std::string_view lines = scratch_; !lines.empty();) {
+      const std::size_t end = lines.find('\n') + 1;  // every line ends in one
+      append_text_frame(greeting, lines.substr(0, end), keys_);
+      lines.remove_prefix(end);
+    }
     return std::make_unique<ChatdWsSession>(parser_, keys_, std::move(key), std::move(greeting));
   }
 
@@ -156,12 +158,15 @@ class ChatdWsWire final : public WireProtocol {
 
  private:
   EventParser parser_;  // one per worker thread, shared by its sessions
+  const std::string auth_secret_;
   mutable KeySource keys_;
   mutable std::string scratch_;  // keeps its capacity: no allocation per message
 };
 
 }  // namespace
 
-std::unique_ptr<WireProtocol> make_chatd_ws_wire(uint64_t seed) { return std::make_unique<ChatdWsWire>(seed); }
+std::unique_ptr<WireProtocol> make_chatd_ws_wire(std::string auth_secret, uint64_t seed) {
+  return std::make_unique<ChatdWsWire>(std::move(auth_secret), seed);
+}
 
 }  // namespace chatd::loadgen

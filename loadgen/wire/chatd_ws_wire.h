@@ -10,13 +10,16 @@
 // "ws_upgrade_status_<status>" (chatd without WebSocket answers 501).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
 
 #include "loadgen/wire/wire_protocol.h"
 
 namespace chatd::loadgen {
 
-// `seed` 0: the masking keys and handshake keys come from std::random_device.
-std::unique_ptr<WireProtocol> make_chatd_ws_wire(uint64_t seed = 0);
+// `auth_secret`: see WireOptions::auth_secret. `seed` 0: the masking keys and
+// handshake keys come from std::random_device.
+std::unique_ptr<WireProtocol> make_chatd_ws_wire(std::string auth_secret = {}, uint64_t seed = 0);
 
 }  // namespace chatd::loadgen

@@ -123,6 +123,9 @@ struct WireOptions {
   // chatd over WebSocket (--ws): the same JSON objects, one per text message
   // after an HTTP upgrade (chatd_ws_wire.h), instead of one per line.
   bool websocket = false;
+  // chatd with auth on (--auth-secret-file): the HS256 key every hello's token
+  // is minted with (sub = the user, exp an hour from the greeting). Empty: no token.
+  std::string auth_secret = {};
 };
 
 std::unique_ptr<WireProtocol> make_wire_protocol(Target target, const WireOptions& options);

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "auth/verifier.h"
+#include "common/clock.h"
 #include "http/request_head.h"
 #include "http/router.h"
 #include "loadgen/wire/chatd_ws_wire.h"
@@ -262,7 +264,7 @@ SessionRun run_session(WireSession& s, const std::vector<std::string>& pieces) {
 }
 
 TEST(ChatdWsWire, GreetsDecodesAnswersPingsAndEchoesTheCloseAtEverySplit) {
-  auto wire = make_chatd_ws_wire(42);
+  auto wire = make_chatd_ws_wire({}, 42);
   const ClientAddress client{"lg-a-1", "lg-a-r0", "127.0.0.1:7000"};
   std::string request;
   auto probe = wire->open_session(client, request);
@@ -319,7 +321,7 @@ TEST(ChatdWsWire, GreetsDecodesAnswersPingsAndEchoesTheCloseAtEverySplit) {
 }
 
 TEST(ChatdWsWire, NothingButTheUpgradeIsSentBeforeThe101) {
-  auto wire = make_chatd_ws_wire(7);
+  auto wire = make_chatd_ws_wire({}, 7);
   std::string out;
   auto s = wire->open_session({"u1", "r", "10.0.0.1:7001"}, out);
   EXPECT_EQ(out.rfind("GET /ws HTTP/1.1\r\nHost: 10.0.0.1:7001\r\n", 0), 0u) << out;
@@ -330,8 +332,26 @@ TEST(ChatdWsWire, NothingButTheUpgradeIsSentBeforeThe101) {
   EXPECT_TRUE(reply.empty()) << "the greeting waits for the whole 101";
 }
 
+TEST(ChatdWsWire, HelloCarriesATokenChatdsVerifierAccepts) {
+  const std::string secret = "loadgen-test-key-0123456789-0123456789";
+  auto wire = make_chatd_ws_wire(secret, 11);
+  std::string request;
+  auto s = wire->open_session({"lg-a-9", "lg-a-r1", "h:1"}, request);
+  const SessionRun run = run_session(*s, {answer_upgrade(request).reply.bytes});
+  ASSERT_EQ(run.replies.size(), 2u);
+  EXPECT_EQ(run.replies[1], R"(text {"op":"join","room":"lg-a-r1"})");
+  const std::string prefix = R"(text {"op":"hello","user":"lg-a-9","token":")";
+  ASSERT_EQ(run.replies[0].rfind(prefix, 0), 0u) << run.replies[0];
+  const std::string token = run.replies[0].substr(prefix.size(), run.replies[0].size() - prefix.size() - 2);
+  auto verifier = auth::Verifier::create(secret);
+  ASSERT_TRUE(verifier.ok());
+  const int64_t now = wall_clock_micros() / 1'000'000;
+  EXPECT_TRUE(verifier->verify(token, "lg-a-9", now).ok()) << token;
+  EXPECT_EQ(verifier->verify(token, "lg-a-1", now).error, auth::TokenError::wrong_user);
+}
+
 TEST(ChatdWsWire, MessagesAreMaskedTextFramesChatdDecodesToTheJsonLine) {
-  auto wire = make_chatd_ws_wire(3);
+  auto wire = make_chatd_ws_wire({}, 3);
   std::string out;
   wire->append_message(out, wire->message_head(MessageKind::room, "r", "say \"hi\""), {}, {1, 2, 3}, 123456789);
   const MessageHead whisper = wire->message_head(MessageKind::whisper, "r", "psst");
@@ -353,7 +373,7 @@ TEST(ChatdWsWire, MessagesAreMaskedTextFramesChatdDecodesToTheJsonLine) {
 }
 
 TEST(ChatdWsWire, ARefusedUpgradeBreaksTheStreamAtEverySplit) {
-  auto wire = make_chatd_ws_wire(5);
+  auto wire = make_chatd_ws_wire({}, 5);
   const std::string answer = "HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
   for (std::size_t cut = 1; cut < answer.size(); ++cut) {
     std::string out;
@@ -365,7 +385,7 @@ TEST(ChatdWsWire, ARefusedUpgradeBreaksTheStreamAtEverySplit) {
 }
 
 TEST(ChatdWsWire, AnAbnormalCloseIsReportedAndEchoed) {
-  auto wire = make_chatd_ws_wire(9);
+  auto wire = make_chatd_ws_wire({}, 9);
   std::string request;
   auto s = wire->open_session({"u", "r", "h:1"}, request);
   std::string close;

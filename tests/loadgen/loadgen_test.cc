@@ -109,6 +109,40 @@ TEST(LoadgenInteractive, DrivenThroughStdin) {
   std::system(("rm -rf " + out).c_str());
 }
 
+// --auth-secret-file: every hello carries a token (chatd here runs with auth off
+// and ignores it, so the run must go exactly as without one); a key file that
+// cannot be used is a bad flag (exit 2) named before anything connects.
+TEST(LoadgenAuth, TokensRideAlongAndABadKeyFileExitsTwo) {
+  ChatdUnderTest chatd = start_chatd_on("epoll");
+  ASSERT_NE(chatd.port, 0);
+  const std::string dir = make_temp_dir();
+  std::system(("printf 'loadgen-it-key-0123456789-0123456789\\n' > " + dir + "/key").c_str());
+  ChildProcess lg(env("LOADGEN_BIN"), {"--auth-secret-file", dir + "/key", "--ramp", "6", "--msgs", "5", "--steps",
+                                       "1", "--rooms", "2", "--port", std::to_string(chatd.port), "--out",
+                                       dir + "/r", "--no-progress"});
+  auto code = lg.wait_exit(30s);
+  ASSERT_TRUE(code) << lg.err();
+  ASSERT_EQ(*code, 0) << lg.err() << lg.out();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(read_file(dir + "/r/summary.json")).get(doc), simdjson::SUCCESS);
+  EXPECT_TRUE(bool(doc["target"]["auth"]));
+  simdjson::dom::element step = doc["steps"].at(0);
+  EXPECT_EQ(uint64_t(step["clients"]), 6u);
+  EXPECT_EQ(uint64_t(step["deliveries_received"]), room_deliveries(6, 2, 5));
+  EXPECT_EQ(uint64_t(step["lost"]), 0u);
+  EXPECT_EQ(read_file(dir + "/r/summary.json").find("loadgen-it-key"), std::string::npos) << "the key is never written";
+
+  std::system(("printf short > " + dir + "/short").c_str());
+  ChildProcess bad(env("LOADGEN_BIN"), {"--auth-secret-file", dir + "/short", "--port", std::to_string(chatd.port)});
+  code = bad.wait_exit(10s);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 2);
+  EXPECT_NE(bad.err().find("--auth-secret-file: auth secret file " + dir + "/short holds 5 bytes"), std::string::npos)
+      << bad.err();
+  std::system(("rm -rf " + dir).c_str());
+}
+
 TEST(LoadgenFaults, UnreachableServerExitsTwoAfterTheConnectTimeout) {
   const auto start = std::chrono::steady_clock::now();
   ChildProcess lg(env("LOADGEN_BIN"), {"--port", std::to_string(free_port()), "--connect-timeout", "1s"});
