@@ -15,6 +15,14 @@ Result<void> set_host(Options& o, const std::string& v) {
   in_addr a;
   if (inet_pton(AF_INET, v.c_str(), &a) != 1) return Error{"'" + v + "' is not an IPv4 address"};
   o.host = v;
+  o.host_given = true;
+  return {};
+}
+
+Result<void> set_hosts(Options& o, const std::string& v) {
+  auto hosts = parse_hosts(v);
+  if (!hosts) return hosts.error();
+  o.hosts = std::move(*hosts);
   return {};
 }
 
@@ -122,6 +130,11 @@ const FlagTable<Options>& target_flags() {
       F::value("--host", "ADDR", "the server's IPv4 address (default 127.0.0.1)", set_host),
       F::value("--port", "P", "the server's port (default 7000 chatd, 6379 redis, 4222 nats)",
                uint_value(&Options::port, 1, 65535)),
+      F::value("--hosts", "H:P,...",
+               "several nodes instead of --host/--port: each room's members are\n"
+               "dealt round robin over them (a room spans every node); the\n"
+               "accounting is per room, so it stays exact across nodes",
+               set_hosts),
       F::value("--source-ips", "RANGES",
                "bind clients to these local addresses, round robin, e.g.\n"
                "127.0.0.2-127.0.0.50,127.0.1.1 (default: the kernel picks)",
@@ -246,6 +259,9 @@ Result<void> check_combination(const Options& o) {
     return Error{"--whisper applies to the ramp and scenarios; interactive mode has 'whisper N'"};
   if (o.mode == Mode::sink && o.publishers != 0) return Error{"--publishers applies to clients; the sink has none"};
   if (o.websocket && o.target != Target::chatd) return Error{"--ws loads chatd over WebSocket; redis and nats are loaded over TCP only"};
+  if (!o.hosts.empty() && (o.host_given || o.port != 0))
+    return Error{"--hosts names every node with its port; it takes no --host or --port"};
+  if (!o.hosts.empty() && o.mode == Mode::sink) return Error{"--hosts applies to clients; the sink listens on --host"};
   if (!o.auth_secret_file.empty() && o.target != Target::chatd)
     return Error{"--auth-secret-file mints chatd's tokens; redis and nats take none"};
   if (!o.auth_secret_file.empty() && o.mode == Mode::sink)
@@ -257,6 +273,32 @@ Result<void> check_combination(const Options& o) {
 }
 
 }  // namespace
+
+std::string Options::servers_text() const {
+  std::string text;
+  for (const Endpoint& e : servers()) text += (text.empty() ? "" : ",") + e.name();
+  return text;
+}
+
+Result<std::vector<Endpoint>> parse_hosts(const std::string& text) {
+  std::vector<Endpoint> out;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::size_t colon = item.rfind(':');
+    in_addr a;
+    const std::string host = item.substr(0, colon);
+    auto port = colon == std::string::npos ? Result<uint64_t>(Error{""}) : parse_uint(item.substr(colon + 1), 1, 65535);
+    if (colon == std::string::npos || inet_pton(AF_INET, host.c_str(), &a) != 1 || !port)
+      return Error{"'" + item + "' is not an IPv4 address and port (like 127.0.0.1:7001)"};
+    if (out.size() == kMaxHosts) return Error{"'" + text + "' names more than " + std::to_string(kMaxHosts) + " nodes"};
+    out.push_back({host, uint16_t(*port)});
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
 
 Result<std::vector<uint32_t>> parse_source_ips(const std::string& text) {
   std::vector<uint32_t> out;

@@ -16,6 +16,14 @@ namespace chatd::loadgen {
 
 enum class Mode { ramp, interactive, scenario, sink };
 
+// A server to connect clients to: an IPv4 address and a port.
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+  std::string name() const { return host + ":" + std::to_string(port); }  // "127.0.0.1:7000"
+  bool operator==(const Endpoint&) const = default;
+};
+
 struct Options {
   Mode mode = Mode::ramp;
 
@@ -26,6 +34,13 @@ struct Options {
   std::string auth_secret;       // that key, read by main() before the run; never printed
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // after parse_options: the target's default unless --port
+  bool host_given = false;     // --host was on the command line (it and --hosts exclude each other)
+  std::vector<Endpoint> hosts;  // --hosts: the nodes clients are spread over; empty: --host:--port
+
+  // Every server clients connect to, in --hosts order (one: --host:--port).
+  std::vector<Endpoint> servers() const { return hosts.empty() ? std::vector<Endpoint>{{host, port}} : hosts; }
+  // "h:p" or "h:p,h:p,...": how the report names them.
+  std::string servers_text() const;
 
   std::vector<uint32_t> source_ips;  // host byte order; empty: the kernel picks
   std::string source_ips_text;
@@ -80,6 +95,11 @@ std::string usage();
 
 // "auto", "uring" or "epoll": a backend as --backend spells it.
 std::string_view backend_flag_value(reactor::Backend b);
+
+// "127.0.0.1:7001,127.0.0.1:7002": IPv4 address and port pairs, comma-separated
+// (at most kMaxHosts).
+Result<std::vector<Endpoint>> parse_hosts(const std::string& text);
+constexpr std::size_t kMaxHosts = 1024;
 
 // "127.0.0.2-127.0.0.50,127.0.1.1": ranges and single IPv4 addresses, comma-separated.
 Result<std::vector<uint32_t>> parse_source_ips(const std::string& text);

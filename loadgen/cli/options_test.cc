@@ -72,6 +72,24 @@ TEST(LoadgenOptions, AuthSecretFile) {
   EXPECT_NE(parse_error({"--auth-secret-file", ""}).find("--auth-secret-file"), std::string::npos);
 }
 
+TEST(LoadgenOptions, Hosts) {
+  const Options plain = parse_ok({"--host", "127.0.0.9", "--port", "7100"});
+  EXPECT_TRUE(plain.hosts.empty());
+  EXPECT_EQ(plain.servers(), (std::vector<Endpoint>{{"127.0.0.9", 7100}})) << "default: --host and --port";
+  EXPECT_EQ(plain.servers_text(), "127.0.0.9:7100");
+  const Options o = parse_ok({"--hosts", "127.0.0.1:7001,10.0.0.2:7002,127.0.0.1:7003"});
+  EXPECT_EQ(o.servers(), (std::vector<Endpoint>{{"127.0.0.1", 7001}, {"10.0.0.2", 7002}, {"127.0.0.1", 7003}}));
+  EXPECT_EQ(o.servers_text(), "127.0.0.1:7001,10.0.0.2:7002,127.0.0.1:7003");
+  EXPECT_EQ(parse_ok({"--hosts", "127.0.0.1:7001", "--ws"}).servers().size(), 1u);
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000", "localhost:7000",
+                          "127.0.0.1:7001,", ",127.0.0.1:7001", "127.0.0.1:7001;127.0.0.1:7002", ""}) {
+    EXPECT_NE(parse_error({"--hosts", bad}).find("--hosts"), std::string::npos) << bad;
+  }
+  EXPECT_NE(parse_error({"--hosts", "127.0.0.1:7001", "--port", "7000"}).find("--hosts"), std::string::npos);
+  EXPECT_NE(parse_error({"--hosts", "127.0.0.1:7001", "--host", "127.0.0.1"}).find("--hosts"), std::string::npos);
+  EXPECT_NE(parse_error({"--hosts", "127.0.0.1:7001", "--sink-port", "0"}).find("--hosts"), std::string::npos);
+}
+
 TEST(LoadgenOptions, Publishers) {
   EXPECT_EQ(parse_ok({}).publishers, 0u) << "default: every client sends";
   EXPECT_EQ(parse_ok({"--publishers", "4"}).publishers, 4u);

@@ -32,7 +32,7 @@ Worker::Worker(uint32_t index, const EngineConfig& config, RoomCensus& census, S
       config_(config),
       census_(census),
       server_(server),
-      connector_(config.server, config.source_ips, config.connect_timeout, config.max_connects_in_flight),
+      connector_(config.source_ips, config.connect_timeout, config.max_connects_in_flight),
       wire_(make_wire_protocol(config.target, config.wire)),
       room_sent_(config.plan.rooms(), 0) {
   ledger_.begin_step(1);  // steps count from 1; each harvest moves to the next
@@ -254,7 +254,7 @@ void Worker::start_connects(Nanos now) {
     Client& c = clients_[slot];
     c.state = Client::State::connecting;
     c.started = now;
-    connector_.start(slot, c.number, now);
+    connector_.start(slot, c.number, config_.server_of(c.number).address, now);
   }
 }
 
@@ -270,7 +270,7 @@ void Worker::finish_connects(Nanos now) {
     c.in_reactor = true;
     const std::string user = config_.plan.user_name(c.number);
     const std::string room = config_.plan.room_name(c.room);
-    const ClientAddress address{user, room, config_.server_name};
+    const ClientAddress address{user, room, config_.server_of(c.number).name};
     c.session = wire_->open_session(address, c.out.pending());
     reactor_->start_recv(c.key, c.fd);
     mark_dirty(c);

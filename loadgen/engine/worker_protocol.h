@@ -27,11 +27,16 @@
 
 namespace chatd::loadgen {
 
+struct ServerNode {
+  sockaddr_in address{};
+  std::string name;  // "host:port", as a client names the server (WebSocket's Host header)
+};
+
 struct EngineConfig {
   Target target = Target::chatd;
   WireOptions wire;
-  sockaddr_in server{};
-  std::string server_name;  // "host:port", as a client names the server (WebSocket's Host header)
+  // Clients connect to servers[plan.node_of(client, servers.size())]; one unless --hosts.
+  std::vector<ServerNode> servers;
   std::vector<uint32_t> source_ips;  // host byte order; empty: the kernel picks
   reactor::Backend backend = reactor::Backend::epoll;
   uint32_t threads = 1;
@@ -43,6 +48,7 @@ struct EngineConfig {
   std::string filler;  // message text unless a step names its own
 
   bool publishes(uint32_t client) const { return publishers == 0 || client < publishers; }
+  const ServerNode& server_of(uint32_t client) const { return servers[plan.node_of(client, uint32_t(servers.size()))]; }
 };
 
 struct TrafficSpec {

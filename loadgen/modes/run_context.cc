@@ -30,12 +30,33 @@ uint32_t usable_cpus() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-sockaddr_in server_address(const Options& o) {
+sockaddr_in socket_address(const Endpoint& e) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
-  sa.sin_port = htons(o.port);
-  inet_pton(AF_INET, o.host.c_str(), &sa.sin_addr);
+  sa.sin_port = htons(e.port);
+  inet_pton(AF_INET, e.host.c_str(), &sa.sin_addr);
   return sa;
+}
+
+// Connects once to `e`, retrying refusals until `deadline`: 0, or the last errno.
+int try_connect(const Endpoint& e, Nanos deadline) {
+  const sockaddr_in sa = socket_address(e);
+  int last_error = ETIMEDOUT;
+  while (monotonic_now() < deadline) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    // A blocking connect bounded by SO_SNDTIMEO: what is left of --connect-timeout.
+    const Nanos left = std::max<Nanos>(deadline - monotonic_now(), kMillis);
+    timeval tv{time_t(left / kSeconds), suseconds_t((left % kSeconds) / 1000)};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    last_error = rc == 0 ? 0 : errno;
+    ::close(fd);
+    if (rc == 0) return 0;
+    if (last_error != ECONNREFUSED && last_error != EINTR) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a server still starting up
+  }
+  return last_error == EINPROGRESS || last_error == EAGAIN ? ETIMEDOUT : last_error;
 }
 
 
@@ -62,8 +83,7 @@ EngineConfig engine_config(const Options& options, reactor::Backend backend, con
   // per-message answers: asked for only where the closed loop needs a whisper's
   // acknowledgement (see resp_wire.h, nats_wire.h).
   config.wire.whisper_acks = options.mode == Mode::interactive || (options.whisper && options.rate == 0);
-  config.server = server_address(options);
-  config.server_name = options.host + ":" + std::to_string(options.port);
+  for (const Endpoint& e : options.servers()) config.servers.push_back({socket_address(e), e.name()});
   config.wire.websocket = options.websocket;
   config.wire.auth_secret = options.auth_secret;
   config.source_ips = options.source_ips;
@@ -99,7 +119,8 @@ void describe_run(RunContext& ctx, const std::string& mode, const std::string& r
   info.room_prefix = ctx.engine->plan().room_name(0);
   info.room_prefix.pop_back();  // "<prefix>0" → "<prefix>"
   info.server.target = std::string(target_name(options.target));
-  info.server.address = options.host + ":" + std::to_string(options.port);
+  info.server.address = options.servers_text();
+  for (const Endpoint& e : options.servers()) info.server.nodes.push_back({e.name(), 0});
   info.server.transport = options.websocket ? "websocket" : "tcp";
   info.server.auth = !options.auth_secret.empty();
   info.size = options.size;
@@ -123,6 +144,13 @@ void record_rooms(RunReport& report, const RoomPlan& plan, const Harvest& h) {
     if (r < h.room_messages.size()) report.rooms[r].messages += h.room_messages[r];
     if (r < h.room_members.size()) report.rooms[r].members = h.room_members[r];
   }
+}
+
+// --hosts: how many of the clients spawned so far were sent to each node.
+void count_node_clients(ServerInfo& server, const RoomPlan& plan, uint32_t spawned) {
+  for (NodeShare& n : server.nodes) n.clients = 0;
+  const auto nodes = uint32_t(server.nodes.size());
+  for (uint32_t client = 0; client < spawned; ++client) ++server.nodes[plan.node_of(client, nodes)].clients;
 }
 
 // The step's traffic window on the wall clock: the monotonic times the ledger
@@ -198,6 +226,7 @@ void record_step(RunContext& ctx, StepReport& r, Harvest&& h) {
   if (auto shards = ctx.engine->server_shards()) ctx.report.info.server.shards = shards;
   if (auto version = ctx.engine->server_version()) ctx.report.info.server.version = version;
   record_rooms(ctx.report, ctx.engine->plan(), h);
+  count_node_clients(ctx.report.info.server, ctx.engine->plan(), ctx.engine->spawned());
   ctx.console.line(step_line(r));
   ctx.report.add_step(r, std::move(h.latency));
   if (ctx.live_metrics) ctx.live_metrics->publish_latency(ctx.report.total_latency);
@@ -211,30 +240,18 @@ RunContext::RunContext(const Options& o, const std::atomic<bool>& stop)
 RunContext::~RunContext() = default;
 
 Result<void> check_reachable(const Options& o) {
-  const sockaddr_in sa = server_address(o);
   const Nanos deadline = monotonic_now() + o.connect_timeout;
-  const std::string where = o.host + ":" + std::to_string(o.port);
-  int last_error = 0;
-  while (monotonic_now() < deadline) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return system_error("socket", errno);
-    // A blocking connect bounded by SO_SNDTIMEO: what is left of --connect-timeout.
-    const Nanos left = std::max<Nanos>(deadline - monotonic_now(), kMillis);
-    timeval tv{time_t(left / kSeconds), suseconds_t((left % kSeconds) / 1000)};
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-    last_error = rc == 0 ? 0 : errno;
-    ::close(fd);
-    if (rc == 0) return {};
-    if (last_error != ECONNREFUSED && last_error != EINTR) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a server still starting up
+  for (const Endpoint& e : o.servers()) {
+    const int err = try_connect(e, deadline);
+    if (err == 0) continue;
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f", double(o.connect_timeout) / 1e9);
+    const std::string server(target_name(o.target));
+    return Error{"cannot connect to " + server + " at " + e.name() + ": " + std::strerror(err) + " (tried for " +
+                 secs + " s; is " + server + " running there? see --target, --host, --port, --hosts, " +
+                 "--connect-timeout)"};
   }
-  if (last_error == EINPROGRESS || last_error == EAGAIN || last_error == 0) last_error = ETIMEDOUT;
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.1f", double(o.connect_timeout) / 1e9);
-  const std::string server(target_name(o.target));
-  return Error{"cannot connect to " + server + " at " + where + ": " + std::strerror(last_error) + " (tried for " +
-               secs + " s; is " + server + " running there? see --target, --host, --port, --connect-timeout)"};
+  return {};
 }
 
 Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const std::string& mode,

@@ -98,6 +98,15 @@ std::string step_json(const StepReport& s) {
   });
 }
 
+std::string nodes_json(const std::vector<NodeShare>& nodes) {
+  std::string s = "[";
+  for (const NodeShare& n : nodes) {
+    if (s.size() > 1) s += ',';
+    s += object_json([&](JsonWriter& w) { w.field("address", n.address).field("clients", n.clients); });
+  }
+  return s + "]";
+}
+
 void write_info(JsonWriter& w, const RunInfo& i) {
   w.field("command_line", i.command_line)
       .field("loadgen_version", i.loadgen_version)
@@ -132,6 +141,7 @@ void write_info(JsonWriter& w, const RunInfo& i) {
   w.raw_field("target", object_json([&](JsonWriter& o) {
     o.field("name", i.server.target)
         .field("address", i.server.address)
+        .raw_field("nodes", nodes_json(i.server.nodes))
         .field("transport", i.server.transport)
         .field("auth", i.server.auth)
         .raw_field("version", optional_string(i.server.version));

@@ -53,9 +53,16 @@ struct StepReport {
 // Fills the rates and latency of `r` from its tally and histogram.
 void finish_step_report(StepReport& r, const metrics::HdrHistogram& latency);
 
+// One node of --hosts (or the one server) and the clients loadgen sent to it.
+struct NodeShare {
+  std::string address;  // host:port
+  uint64_t clients = 0;
+};
+
 struct ServerInfo {
   std::string target = "chatd";        // chatd, redis, nats
-  std::string address;                 // host:port
+  std::string address;                 // host:port (--hosts: every node's, comma-separated)
+  std::vector<NodeShare> nodes;        // in --hosts order; one without it
   std::string transport = "tcp";       // tcp, or websocket (chatd with --ws)
   bool auth = false;                   // hellos carry tokens (--auth-secret-file)
   std::optional<int64_t> shards;       // chatd: from welcome
