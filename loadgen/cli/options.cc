@@ -122,9 +122,9 @@ const FlagTable<Options>& target_flags() {
                 "sends and receives one JSON object per text frame (default:\n"
                 "off, JSON lines)",
                 set_true(&Options::websocket)),
-      F::value("--auth-secret-file", "FILE",
+      F::value("--auth-secret-file", "F",
                "chatd with auth on: every client's hello carries an HS256\n"
-               "token for its name, minted with the key in FILE (chatd's own\n"
+               "token for its name, minted with the key in file F (chatd's own\n"
                "--auth-secret-file), valid for an hour (default: no token)",
                string_value(&Options::auth_secret_file, false)),
       F::value("--host", "ADDR", "the server's IPv4 address (default 127.0.0.1)", set_host),
