@@ -197,6 +197,11 @@ const FlagTable<Options>& ramp_flags() {
                 set_true(&Options::whisper)),
       F::value("--step-timeout", "DUR", "longest wait for a step's deliveries (default 30s)",
                duration_value(&Options::step_timeout, kMillis)),
+      F::value("--settle", "DUR",
+               "wait DUR after a step's clients have joined, before its traffic:\n"
+               "for clusters that spread subscriptions asynchronously, such\n"
+               "as NATS routes (default 0)",
+               duration_value(&Options::settle)),
       F::value("--slo-p99", "DUR",
                "stop after the first step whose p99 latency exceeds DUR\n"
                "(default: no SLO; a step that loses messages always stops)",

@@ -62,6 +62,7 @@ struct Options {
   bool whisper = false;     // --whisper: each message to a random other client, not the room
   std::string room_prefix;  // empty: rooms are lg-<run>-r<k>
   Nanos step_timeout = 30 * kSeconds;
+  Nanos settle = 0;  // --settle: pause between a step's connects and its traffic
   std::optional<Nanos> slo_p99;
 
   // Scenarios.

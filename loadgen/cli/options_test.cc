@@ -88,6 +88,9 @@ TEST(LoadgenOptions, Hosts) {
   EXPECT_NE(parse_error({"--hosts", "127.0.0.1:7001", "--port", "7000"}).find("--hosts"), std::string::npos);
   EXPECT_NE(parse_error({"--hosts", "127.0.0.1:7001", "--host", "127.0.0.1"}).find("--hosts"), std::string::npos);
   EXPECT_NE(parse_error({"--hosts", "127.0.0.1:7001", "--sink-port", "0"}).find("--hosts"), std::string::npos);
+  EXPECT_EQ(parse_ok({}).settle, 0);
+  EXPECT_EQ(parse_ok({"--settle", "500ms"}).settle, 500 * kMillis);
+  EXPECT_NE(parse_error({"--settle", "soon"}).find("--settle"), std::string::npos);
 }
 
 TEST(LoadgenOptions, Publishers) {

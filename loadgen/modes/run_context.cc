@@ -194,6 +194,16 @@ bool connect_clients(RunContext& ctx, const std::string& label, uint32_t count) 
   return !ctx.engine->connect(count, shown, ctx.interrupted).interrupted;
 }
 
+// --settle: the pause between a step's connects and its traffic. False: interrupted.
+bool settle(RunContext& ctx) {
+  const Nanos until = monotonic_now() + ctx.options.settle;
+  while (monotonic_now() < until) {
+    if (ctx.interrupted.load(std::memory_order_relaxed)) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return !ctx.interrupted.load(std::memory_order_relaxed);
+}
+
 TrafficOutcome send_traffic(RunContext& ctx, const std::string& label, const TrafficSpec& spec, Nanos timeout) {
   auto shown = [&](const EngineProgress& p) {
     ctx.console.progress(label + " sending", p.received, std::max(p.expected, p.received),
@@ -295,6 +305,7 @@ std::optional<StepReport> run_step(RunContext& ctx, StepPlan plan) {
   const std::string label = "step " + std::to_string(step);
   if (ctx.live_metrics) ctx.live_metrics->set_step(step);
   if (plan.connect > 0 && !connect_clients(ctx, label, plan.connect)) return std::nullopt;
+  if (plan.connect > 0 && plan.traffic && !settle(ctx)) return std::nullopt;
 
   StepReport r;
   r.step = step;

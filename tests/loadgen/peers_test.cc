@@ -222,6 +222,10 @@ INSTANTIATE_TEST_SUITE_P(Targets, LoadgenPublishers,
 // --hosts over a real cluster: two nats-servers joined by a route, clients spread
 // over both, every room spanning both nodes: each publish reaches the room's
 // subscribers on the other node too, and loadgen counts every delivery exactly.
+// NATS tells a route about a new subscription asynchronously, and a client's
+// PONG only says its own server has it: --settle gives the route time, or the
+// first messages to a subscriber on the other node can find no interest there
+// yet (seen under load: 89 of 100 whispers).
 TEST(LoadgenHosts, ExactAcrossTheNodesOfANatsCluster) {
   const std::string binary = peer_binary("nats");
   ASSERT_FALSE(binary.empty());
@@ -250,7 +254,7 @@ TEST(LoadgenHosts, ExactAcrossTheNodesOfANatsCluster) {
     const std::string dir = make_temp_dir();
     std::vector<std::string> args{"--target", "nats", "--hosts", hosts, "--ramp", "10", "--msgs", "10", "--steps",
                                   "2", "--rooms", "2", "--out", dir + "/r", "--threads", "2", "--step-timeout", "20s",
-                                  "--no-progress"};
+                                  "--settle", "500ms", "--no-progress"};
     if (whisper) args.push_back("--whisper");
     ChildProcess lg(env("LOADGEN_BIN"), args);
     auto code = lg.wait_exit(60s);
