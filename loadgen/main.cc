@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/secret_file.h"
 #include "loadgen/cli/options.h"
 #include "loadgen/modes/modes.h"
 #include "loadgen/modes/run_context.h"
@@ -48,7 +49,15 @@ int main(int argc, char** argv) {
     std::printf("loadgen %s\n", kLoadgenVersion);
     return kExitOk;
   }
-  const Options& options = parsed->options;
+  Options& options = parsed->options;
+  if (!options.auth_secret_file.empty()) {
+    auto secret = chatd::auth::load_auth_secret(options.auth_secret_file);
+    if (!secret) {
+      std::fprintf(stderr, "loadgen: --auth-secret-file: %s\n", secret.error().message.c_str());
+      return kExitUsage;
+    }
+    options.auth_secret = std::move(*secret);
+  }
   const std::atomic<bool>& interrupted = install_stop_signals();
   if (options.mode == Mode::sink) return run_sink(options, interrupted);
 

@@ -15,6 +15,14 @@ Result<void> set_host(Options& o, const std::string& v) {
   in_addr a;
   if (inet_pton(AF_INET, v.c_str(), &a) != 1) return Error{"'" + v + "' is not an IPv4 address"};
   o.host = v;
+  o.host_given = true;
+  return {};
+}
+
+Result<void> set_hosts(Options& o, const std::string& v) {
+  auto hosts = parse_hosts(v);
+  if (!hosts) return hosts.error();
+  o.hosts = std::move(*hosts);
   return {};
 }
 
@@ -109,9 +117,24 @@ const FlagTable<Options>& target_flags() {
                "SUBSCRIBE/PUBLISH) or nats (SUB/PUB); the same rooms, clients,\n"
                "payloads and accounting for all three (default chatd)",
                set_target),
+      F::toggle("--ws",
+                "chatd over WebSocket: each client upgrades with GET /ws, then\n"
+                "sends and receives one JSON object per text frame (default:\n"
+                "off, JSON lines)",
+                set_true(&Options::websocket)),
+      F::value("--auth-secret-file", "F",
+               "chatd with auth on: every client's hello carries an HS256\n"
+               "token for its name, minted with the key in file F (chatd's own\n"
+               "--auth-secret-file), valid for an hour (default: no token)",
+               string_value(&Options::auth_secret_file, false)),
       F::value("--host", "ADDR", "the server's IPv4 address (default 127.0.0.1)", set_host),
       F::value("--port", "P", "the server's port (default 7000 chatd, 6379 redis, 4222 nats)",
                uint_value(&Options::port, 1, 65535)),
+      F::value("--hosts", "H:P,...",
+               "several nodes instead of --host/--port: each room's members are\n"
+               "dealt round robin over them (a room spans every node); the\n"
+               "accounting is per room, so it stays exact across nodes",
+               set_hosts),
       F::value("--source-ips", "RANGES",
                "bind clients to these local addresses, round robin, e.g.\n"
                "127.0.0.2-127.0.0.50,127.0.1.1 (default: the kernel picks)",
@@ -126,9 +149,9 @@ const FlagTable<Options>& target_flags() {
       F::value("--backend", "NAME",
                "loadgen's reactor: auto (io_uring, else epoll), uring, epoll\n"
                "(default auto)",
-               choice_value(&Options::backend, {{"auto", std::string("auto")},
-                                                {"uring", std::string("uring")},
-                                                {"epoll", std::string("epoll")}})),
+               choice_value(&Options::backend, {{"auto", reactor::Backend::auto_select},
+                                                {"uring", reactor::Backend::uring},
+                                                {"epoll", reactor::Backend::epoll}})),
   };
   return table;
 }
@@ -161,6 +184,11 @@ const FlagTable<Options>& ramp_flags() {
                set_rate),
       F::value("--window", "N", "closed loop: unacknowledged messages per client (default 16)",
                uint_value(&Options::window, 1, 4096)),
+      F::value("--publishers", "K",
+               "only clients 0..K-1 send (--msgs each, --window each, --rate\n"
+               "shared among them); every other client only receives\n"
+               "(default: every client sends)",
+               uint_value(&Options::publishers, 1, 10'000'000)),
       F::toggle("--whisper",
                 "point to point: each message goes to a random other client\n"
                 "(chosen from --seed), not to the room; on redis and nats every\n"
@@ -169,6 +197,11 @@ const FlagTable<Options>& ramp_flags() {
                 set_true(&Options::whisper)),
       F::value("--step-timeout", "DUR", "longest wait for a step's deliveries (default 30s)",
                duration_value(&Options::step_timeout, kMillis)),
+      F::value("--settle", "DUR",
+               "wait DUR after a step's clients have joined, before its traffic:\n"
+               "for clusters that spread subscriptions asynchronously, such\n"
+               "as NATS routes (default 0)",
+               duration_value(&Options::settle)),
       F::value("--slo-p99", "DUR",
                "stop after the first step whose p99 latency exceeds DUR\n"
                "(default: no SLO; a step that loses messages always stops)",
@@ -229,12 +262,48 @@ Result<void> check_combination(const Options& o) {
   if (o.duration && o.scenario.empty()) return Error{"--duration only applies to --scenario"};
   if (o.whisper && o.interactive)
     return Error{"--whisper applies to the ramp and scenarios; interactive mode has 'whisper N'"};
+  if (o.mode == Mode::sink && o.publishers != 0) return Error{"--publishers applies to clients; the sink has none"};
+  if (o.websocket && o.target != Target::chatd) return Error{"--ws loads chatd over WebSocket; redis and nats are loaded over TCP only"};
+  if (!o.hosts.empty() && (o.host_given || o.port != 0))
+    return Error{"--hosts names every node with its port; it takes no --host or --port"};
+  if (!o.hosts.empty() && o.mode == Mode::sink) return Error{"--hosts applies to clients; the sink listens on --host"};
+  if (!o.auth_secret_file.empty() && o.target != Target::chatd)
+    return Error{"--auth-secret-file mints chatd's tokens; redis and nats take none"};
+  if (!o.auth_secret_file.empty() && o.mode == Mode::sink)
+    return Error{"--auth-secret-file applies to clients; the sink checks no token"};
+  if (o.websocket && o.mode == Mode::sink) return Error{"--ws applies to clients; the sink speaks JSON lines only"};
   if (o.mode == Mode::sink && o.target != Target::chatd)
     return Error{"--sink-port runs a sink that speaks chatd's protocol; it takes no --target"};
   return {};
 }
 
 }  // namespace
+
+std::string Options::servers_text() const {
+  std::string text;
+  for (const Endpoint& e : servers()) text += (text.empty() ? "" : ",") + e.name();
+  return text;
+}
+
+Result<std::vector<Endpoint>> parse_hosts(const std::string& text) {
+  std::vector<Endpoint> out;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const std::size_t colon = item.rfind(':');
+    in_addr a;
+    const std::string host = item.substr(0, colon);
+    auto port = colon == std::string::npos ? Result<uint64_t>(Error{""}) : parse_uint(item.substr(colon + 1), 1, 65535);
+    if (colon == std::string::npos || inet_pton(AF_INET, host.c_str(), &a) != 1 || !port)
+      return Error{"'" + item + "' is not an IPv4 address and port (like 127.0.0.1:7001)"};
+    if (out.size() == kMaxHosts) return Error{"'" + text + "' names more than " + std::to_string(kMaxHosts) + " nodes"};
+    out.push_back({host, uint16_t(*port)});
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
 
 Result<std::vector<uint32_t>> parse_source_ips(const std::string& text) {
   std::vector<uint32_t> out;
@@ -272,6 +341,15 @@ Result<CliParse> parse_options(const std::vector<std::string>& args) {
   if (auto r = check_combination(o); !r) return r.error();
   if (o.port == 0) o.port = default_port(o.target);
   return p;
+}
+
+std::string_view backend_flag_value(reactor::Backend b) {
+  switch (b) {
+    case reactor::Backend::uring: return "uring";
+    case reactor::Backend::epoll: return "epoll";
+    case reactor::Backend::auto_select: break;
+  }
+  return "auto";
 }
 
 std::string usage() {

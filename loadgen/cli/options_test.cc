@@ -34,7 +34,7 @@ TEST(LoadgenOptions, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(o.connect_timeout, 5 * kSeconds);
   EXPECT_FALSE(o.slo_p99);
   EXPECT_FALSE(o.metrics_port);
-  EXPECT_EQ(o.backend, "auto");
+  EXPECT_EQ(o.backend, reactor::Backend::auto_select);
   EXPECT_TRUE(o.out_dir.empty());
   EXPECT_EQ(o.target, Target::chatd);
   EXPECT_FALSE(o.whisper);
@@ -49,6 +49,56 @@ TEST(LoadgenOptions, TargetsAndTheirDefaultPorts) {
   EXPECT_EQ(parse_ok({"--port", "7100", "--target", "nats"}).port, 7100) << "--port wins whatever the order";
   EXPECT_NE(parse_error({"--target", "kafka"}).find("chatd, redis or nats"), std::string::npos);
   EXPECT_NE(parse_error({"--sink-port", "0", "--target", "redis"}).find("--target"), std::string::npos);
+}
+
+TEST(LoadgenOptions, WebSocket) {
+  EXPECT_FALSE(parse_ok({}).websocket);
+  EXPECT_TRUE(parse_ok({"--ws"}).websocket);
+  EXPECT_TRUE(parse_ok({"--ws", "--scenario", "basic"}).websocket);
+  EXPECT_TRUE(parse_ok({"--ws", "--interactive"}).websocket);
+  EXPECT_NE(parse_error({"--ws", "--target", "redis"}).find("--ws"), std::string::npos);
+  EXPECT_NE(parse_error({"--ws", "--sink-port", "0"}).find("--ws"), std::string::npos);
+}
+
+TEST(LoadgenOptions, AuthSecretFile) {
+  EXPECT_TRUE(parse_ok({}).auth_secret_file.empty());
+  const Options o = parse_ok({"--auth-secret-file", "/etc/chatd/key", "--ws"});
+  EXPECT_EQ(o.auth_secret_file, "/etc/chatd/key");
+  EXPECT_TRUE(o.auth_secret.empty()) << "parsing reads no file: main() loads the key";
+  EXPECT_NE(parse_error({"--auth-secret-file", "k", "--target", "nats"}).find("--auth-secret-file"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--auth-secret-file", "k", "--sink-port", "0"}).find("--auth-secret-file"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--auth-secret-file", ""}).find("--auth-secret-file"), std::string::npos);
+}
+
+TEST(LoadgenOptions, Hosts) {
+  const Options plain = parse_ok({"--host", "127.0.0.9", "--port", "7100"});
+  EXPECT_TRUE(plain.hosts.empty());
+  EXPECT_EQ(plain.servers(), (std::vector<Endpoint>{{"127.0.0.9", 7100}})) << "default: --host and --port";
+  EXPECT_EQ(plain.servers_text(), "127.0.0.9:7100");
+  const Options o = parse_ok({"--hosts", "127.0.0.1:7001,10.0.0.2:7002,127.0.0.1:7003"});
+  EXPECT_EQ(o.servers(), (std::vector<Endpoint>{{"127.0.0.1", 7001}, {"10.0.0.2", 7002}, {"127.0.0.1", 7003}}));
+  EXPECT_EQ(o.servers_text(), "127.0.0.1:7001,10.0.0.2:7002,127.0.0.1:7003");
+  EXPECT_EQ(parse_ok({"--hosts", "127.0.0.1:7001", "--ws"}).servers().size(), 1u);
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000", "localhost:7000",
+                          "127.0.0.1:7001,", ",127.0.0.1:7001", "127.0.0.1:7001;127.0.0.1:7002", ""}) {
+    EXPECT_NE(parse_error({"--hosts", bad}).find("--hosts"), std::string::npos) << bad;
+  }
+  EXPECT_NE(parse_error({"--hosts", "127.0.0.1:7001", "--port", "7000"}).find("--hosts"), std::string::npos);
+  EXPECT_NE(parse_error({"--hosts", "127.0.0.1:7001", "--host", "127.0.0.1"}).find("--hosts"), std::string::npos);
+  EXPECT_NE(parse_error({"--hosts", "127.0.0.1:7001", "--sink-port", "0"}).find("--hosts"), std::string::npos);
+  EXPECT_EQ(parse_ok({}).settle, 0);
+  EXPECT_EQ(parse_ok({"--settle", "500ms"}).settle, 500 * kMillis);
+  EXPECT_NE(parse_error({"--settle", "soon"}).find("--settle"), std::string::npos);
+}
+
+TEST(LoadgenOptions, Publishers) {
+  EXPECT_EQ(parse_ok({}).publishers, 0u) << "default: every client sends";
+  EXPECT_EQ(parse_ok({"--publishers", "4"}).publishers, 4u);
+  EXPECT_EQ(parse_ok({"--scenario", "basic", "--publishers", "40"}).publishers, 40u);
+  EXPECT_NE(parse_error({"--publishers", "0"}).find("--publishers"), std::string::npos);
+  EXPECT_NE(parse_error({"--sink-port", "0", "--publishers", "2"}).find("--publishers"), std::string::npos);
 }
 
 TEST(LoadgenOptions, WhisperAndRoomPrefix) {
@@ -84,7 +134,7 @@ TEST(LoadgenOptions, EveryValueFlag) {
   EXPECT_EQ(o.port, 7100);
   EXPECT_EQ(o.connect_timeout, 1500 * kMillis);
   EXPECT_EQ(o.threads, 3u);
-  EXPECT_EQ(o.backend, "epoll");
+  EXPECT_EQ(o.backend, reactor::Backend::epoll);
   EXPECT_EQ(o.metrics_url, "http://127.0.0.1:9400/metrics");
   EXPECT_EQ(*o.metrics_port, 9500);
   EXPECT_EQ(o.out_dir, "/tmp/x");

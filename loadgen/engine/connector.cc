@@ -23,10 +23,10 @@ std::string connect_error_code(int err) {
   }
 }
 
-Connector::Connector(sockaddr_in server, std::vector<uint32_t> source_ips, Nanos timeout, uint32_t limit)
-    : server_(server), source_ips_(std::move(source_ips)), timeout_(timeout), limit_(limit) {}
+Connector::Connector(std::vector<uint32_t> source_ips, Nanos timeout, uint32_t limit)
+    : source_ips_(std::move(source_ips)), timeout_(timeout), limit_(limit) {}
 
-void Connector::start(uint32_t slot, uint32_t number, Nanos now) {
+void Connector::start(uint32_t slot, uint32_t number, const sockaddr_in& server, Nanos now) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     failed_now_.push_back({slot, -1, connect_error_code(errno)});
@@ -48,7 +48,7 @@ void Connector::start(uint32_t slot, uint32_t number, Nanos now) {
       return;
     }
   }
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&server_), sizeof server_) != 0 && errno != EINPROGRESS) {
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&server), sizeof server) != 0 && errno != EINPROGRESS) {
     int err = errno;
     ::close(fd);
     failed_now_.push_back({slot, -1, connect_error_code(err)});

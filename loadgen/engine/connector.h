@@ -24,13 +24,13 @@ struct ConnectDone {
 
 class Connector {
  public:
-  Connector(sockaddr_in server, std::vector<uint32_t> source_ips, Nanos timeout, uint32_t limit);
+  Connector(std::vector<uint32_t> source_ips, Nanos timeout, uint32_t limit);
 
   bool has_room() const { return pending_.size() < limit_; }
   bool idle() const { return pending_.empty(); }
-  // Starts connecting client `number` (its source address is picked by number);
-  // an immediate failure comes back from the next poll_done().
-  void start(uint32_t slot, uint32_t number, Nanos now);
+  // Starts connecting client `number` to `server` (its source address is picked
+  // by number); an immediate failure comes back from the next poll_done().
+  void start(uint32_t slot, uint32_t number, const sockaddr_in& server, Nanos now);
   // Connects that finished, failed or timed out since the last call.
   std::vector<ConnectDone> poll_done(Nanos now);
   // Abandons every connect in flight (their sockets are closed); returns them.
@@ -41,7 +41,6 @@ class Connector {
     uint32_t slot;
     Nanos deadline;
   };
-  sockaddr_in server_;
   std::vector<uint32_t> source_ips_;
   Nanos timeout_;
   uint32_t limit_;

@@ -63,6 +63,7 @@ EngineProgress Engine::progress() const {
   for (const auto& w : workers_) {
     const WorkerProgress& wp = w->progress();
     p.connected += wp.connected.load(std::memory_order_relaxed);
+    p.connected_publishers += wp.connected_publishers.load(std::memory_order_relaxed);
     p.settled += wp.settled.load(std::memory_order_relaxed);
     p.sent += wp.sent.load(std::memory_order_relaxed);
     p.expected += wp.expected.load(std::memory_order_relaxed);
@@ -109,7 +110,7 @@ TrafficOutcome Engine::run_traffic(TrafficSpec spec, Nanos timeout, const Progre
                                    const std::atomic<bool>& stop) {
   TrafficOutcome out;
   out.started = monotonic_now();
-  spec.live_clients = progress().connected;
+  spec.live_clients = progress().connected_publishers;
   spec.spawned_clients = spawned_;
   Nanos deadline = out.started + timeout;
   if (spec.rate > 0) {

@@ -17,6 +17,7 @@ namespace chatd::loadgen {
 
 struct EngineProgress {
   uint32_t connected = 0;
+  uint32_t connected_publishers = 0;  // of the connected, those that send
   uint64_t settled = 0;  // connect attempts over, since the start
   uint64_t sent = 0, expected = 0, received = 0;  // this step
   uint64_t sent_total = 0, received_total = 0;    // the whole run

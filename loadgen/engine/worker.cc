@@ -32,7 +32,7 @@ Worker::Worker(uint32_t index, const EngineConfig& config, RoomCensus& census, S
       config_(config),
       census_(census),
       server_(server),
-      connector_(config.server, config.source_ips, config.connect_timeout, config.max_connects_in_flight),
+      connector_(config.source_ips, config.connect_timeout, config.max_connects_in_flight),
       wire_(make_wire_protocol(config.target, config.wire)),
       room_sent_(config.plan.rooms(), 0) {
   ledger_.begin_step(1);  // steps count from 1; each harvest moves to the next
@@ -125,6 +125,7 @@ void Worker::drain_commands() {
 void Worker::publish() {
   const StepTally& t = ledger_.tally();
   progress_.connected.store(connected_, std::memory_order_relaxed);
+  progress_.connected_publishers.store(connected_publishers_, std::memory_order_relaxed);
   progress_.settled.store(settled_, std::memory_order_relaxed);
   progress_.sent.store(t.sent, std::memory_order_relaxed);
   progress_.expected.store(t.expected - std::min(t.expected, t.rejected_deliveries), std::memory_order_relaxed);
@@ -165,14 +166,16 @@ void Worker::handle(TrafficCommand& cmd) {
   for (uint32_t slot = 0; slot < clients_.size(); ++slot) {
     Client& c = clients_[slot];
     if (c.state != Client::State::joined) continue;
-    c.head = wire_->message_head(kind, config_.plan.room_name(c.room), text);
-    c.whisper_to = spec_.kind == TrafficSpec::Kind::whisper ? config_.plan.user_name(whisper_target(c)) : "";
     // Answers to earlier steps' messages may still be on their way: they come
     // first, and must not be taken for this step's.
     c.stale_answers = c.answers_owed;
-    c.planned = spec_.per_client;
     c.generated = 0;
     c.unacked = 0;
+    c.planned = 0;
+    if (!config_.publishes(c.number)) continue;  // --publishers: this one only receives
+    c.head = wire_->message_head(kind, config_.plan.room_name(c.room), text);
+    c.whisper_to = spec_.kind == TrafficSpec::Kind::whisper ? config_.plan.user_name(whisper_target(c)) : "";
+    c.planned = spec_.per_client;
     c.schedule_slot = uint32_t(active_.size());
     active_.push_back(slot);
     remaining_ += spec_.per_client;
@@ -251,7 +254,7 @@ void Worker::start_connects(Nanos now) {
     Client& c = clients_[slot];
     c.state = Client::State::connecting;
     c.started = now;
-    connector_.start(slot, c.number, now);
+    connector_.start(slot, c.number, config_.server_of(c.number).address, now);
   }
 }
 
@@ -267,9 +270,8 @@ void Worker::finish_connects(Nanos now) {
     c.in_reactor = true;
     const std::string user = config_.plan.user_name(c.number);
     const std::string room = config_.plan.room_name(c.room);
-    const ClientAddress address{user, room};
-    c.session = wire_->new_session(address);
-    wire_->append_greeting(c.out.pending(), address);
+    const ClientAddress address{user, room, config_.server_of(c.number).name};
+    c.session = wire_->open_session(address, c.out.pending());
     reactor_->start_recv(c.key, c.fd);
     mark_dirty(c);
     greeting_.push_back(d.slot);
@@ -337,7 +339,7 @@ void Worker::emit(Client& c, Nanos ts, Nanos now) {
   ++c.unacked;
   --remaining_;
   ++run_sent_;
-  ledger_.on_send(receivers, now);
+  ledger_.on_send(receivers, now, ts);
   mark_dirty(c);
 }
 
@@ -386,6 +388,7 @@ void Worker::close_client(Client& c) {
   if (c.state == Client::State::joined) {
     census_.leave(c.room);
     --connected_;
+    if (config_.publishes(c.number)) --connected_publishers_;
   }
   if (traffic_active_ && c.generated < c.planned) {
     remaining_ -= c.planned - c.generated;

@@ -117,6 +117,7 @@ class Worker final : private reactor::Handler {
   metrics::HdrHistogram latency_{1, 60'000'000, 3};
   metrics::HdrHistogram connect_time_{1, 60'000'000, 3};
   uint32_t connected_ = 0;
+  uint32_t connected_publishers_ = 0;
   uint64_t settled_ = 0;
   uint32_t new_clients_ = 0;
   uint32_t connect_failures_ = 0;

@@ -37,6 +37,9 @@ void Worker::on_recv(reactor::ConnKey key, std::span<const char> data) {
     return;
   }
   if (!broken.empty()) {
+    // Still greeting (a refused WebSocket upgrade, say): the attempt is over and
+    // must count as a failed connect, or the step would wait for it forever.
+    if (c->state == Client::State::greeting) return fail_connect(*c, std::string(broken));
     ledger_.on_error(broken);
     close_client(*c);
     return;
@@ -71,6 +74,7 @@ void Worker::on_joined(Client& c, const WireEvent& e, Nanos now) {
   c.seq.reset(e.last_seq);
   census_.join(c.room);
   ++connected_;
+  if (config_.publishes(c.number)) ++connected_publishers_;
   ++settled_;
   ++new_clients_;
   connect_time_.record(std::max<int64_t>(1, (now - c.started) / 1000));

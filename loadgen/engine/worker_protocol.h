@@ -27,18 +27,28 @@
 
 namespace chatd::loadgen {
 
+struct ServerNode {
+  sockaddr_in address{};
+  std::string name;  // "host:port", as a client names the server (WebSocket's Host header)
+};
+
 struct EngineConfig {
   Target target = Target::chatd;
   WireOptions wire;
-  sockaddr_in server{};
+  // Clients connect to servers[plan.node_of(client, servers.size())]; one unless --hosts.
+  std::vector<ServerNode> servers;
   std::vector<uint32_t> source_ips;  // host byte order; empty: the kernel picks
   reactor::Backend backend = reactor::Backend::epoll;
   uint32_t threads = 1;
   Nanos connect_timeout = 5 * kSeconds;
   uint32_t window = 16;
+  uint32_t publishers = 0;  // only clients numbered below this send; 0: all of them
   uint32_t max_connects_in_flight = 256;  // per worker
   RoomPlan plan{"run", 1, 1};
   std::string filler;  // message text unless a step names its own
+
+  bool publishes(uint32_t client) const { return publishers == 0 || client < publishers; }
+  const ServerNode& server_of(uint32_t client) const { return servers[plan.node_of(client, uint32_t(servers.size()))]; }
 };
 
 struct TrafficSpec {
@@ -53,7 +63,7 @@ struct TrafficSpec {
   std::string text;  // empty: the filler
   double rate = 0;   // total msgs/s; 0: closed loop
   Nanos origin = 0;  // open loop: when the schedule starts
-  uint64_t live_clients = 0;   // over all workers: open-loop spacing
+  uint64_t live_clients = 0;   // joined publishers over all workers: open-loop spacing
   uint32_t spawned_clients = 0;  // whisper targets are numbered below this
 
   MessageKind message_kind() const { return kind == Kind::room_message ? MessageKind::room : MessageKind::whisper; }
@@ -88,6 +98,7 @@ using Command = std::variant<ConnectCommand, TrafficCommand, HarvestCommand, Clo
 // Published by a worker once per turn, read by the controller.
 struct alignas(kCacheLine) WorkerProgress {
   std::atomic<uint32_t> connected{0};  // joined and still open
+  std::atomic<uint32_t> connected_publishers{0};  // of those, the ones that send (EngineConfig::publishes)
   std::atomic<uint64_t> settled{0};    // connect attempts over: joined or failed (ever)
   std::atomic<uint64_t> sent{0};       // this step
   std::atomic<uint64_t> expected{0};   // this step, less the rejected messages' deliveries

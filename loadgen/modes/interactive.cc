@@ -81,7 +81,7 @@ int run_interactive(const Options& o, const std::atomic<bool>& interrupted, cons
   RunContext& ctx = **prepared;
   const bool terminal = ::isatty(STDIN_FILENO);
   if (terminal)
-    say("loadgen interactive: " + std::string(target_name(o.target)) + " at " + o.host + ":" + std::to_string(o.port) +
+    say("loadgen interactive: " + std::string(target_name(o.target)) + " at " + o.servers_text() +
         "; type help\n");
 
   std::string line;

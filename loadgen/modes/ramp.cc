@@ -64,7 +64,10 @@ int run_ramp(const Options& o, const std::atomic<bool>& interrupted, const std::
   print_final(ctx);
   if (ctx.report.interrupted) return kExitInterrupted;
   if (!ctx.report.steps.empty() && ctx.report.steps.front().clients == 0) {
-    std::fprintf(stderr, "loadgen: no client could join chatd (see the errors column)\n");
+    const bool no_websocket = ctx.report.steps.front().tally.errors.get("ws_upgrade_status_501") > 0;
+    std::fprintf(stderr, "loadgen: no client could join %s (see the errors column)%s\n",
+                 std::string(target_name(o.target)).c_str(),
+                 no_websocket ? "; chatd answered GET /ws with 501: this chatd does not serve WebSocket" : "");
     return kExitFailed;
   }
   return kExitOk;

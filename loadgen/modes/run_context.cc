@@ -16,6 +16,7 @@
 #include "loadgen/results/system_info.h"
 #include "loadgen/results/text_report.h"
 #include "loadgen/wire/requests.h"
+#include "reactor/backend.h"
 
 namespace chatd::loadgen {
 namespace {
@@ -29,22 +30,35 @@ uint32_t usable_cpus() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-sockaddr_in server_address(const Options& o) {
+sockaddr_in socket_address(const Endpoint& e) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
-  sa.sin_port = htons(o.port);
-  inet_pton(AF_INET, o.host.c_str(), &sa.sin_addr);
+  sa.sin_port = htons(e.port);
+  inet_pton(AF_INET, e.host.c_str(), &sa.sin_addr);
   return sa;
 }
 
-Result<reactor::Backend> pick_backend(const Options& o, Console& console) {
-  if (o.backend == "epoll") return reactor::Backend::epoll;
-  auto probe = reactor::probe_uring();
-  if (probe) return reactor::Backend::uring;
-  if (o.backend == "uring") return Error{"--backend uring: " + probe.error().message};
-  console.warn("io_uring unavailable (" + probe.error().message + "); using epoll");
-  return reactor::Backend::epoll;
+// Connects once to `e`, retrying refusals until `deadline`: 0, or the last errno.
+int try_connect(const Endpoint& e, Nanos deadline) {
+  const sockaddr_in sa = socket_address(e);
+  int last_error = ETIMEDOUT;
+  while (monotonic_now() < deadline) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    // A blocking connect bounded by SO_SNDTIMEO: what is left of --connect-timeout.
+    const Nanos left = std::max<Nanos>(deadline - monotonic_now(), kMillis);
+    timeval tv{time_t(left / kSeconds), suseconds_t((left % kSeconds) / 1000)};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    last_error = rc == 0 ? 0 : errno;
+    ::close(fd);
+    if (rc == 0) return 0;
+    if (last_error != ECONNREFUSED && last_error != EINTR) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a server still starting up
+  }
+  return last_error == EINPROGRESS || last_error == EAGAIN ? ETIMEDOUT : last_error;
 }
+
 
 // Raises the fd limit to its hard limit; warns when the run plans more clients
 // than it leaves room for.
@@ -69,12 +83,15 @@ EngineConfig engine_config(const Options& options, reactor::Backend backend, con
   // per-message answers: asked for only where the closed loop needs a whisper's
   // acknowledgement (see resp_wire.h, nats_wire.h).
   config.wire.whisper_acks = options.mode == Mode::interactive || (options.whisper && options.rate == 0);
-  config.server = server_address(options);
+  for (const Endpoint& e : options.servers()) config.servers.push_back({socket_address(e), e.name()});
+  config.wire.websocket = options.websocket;
+  config.wire.auth_secret = options.auth_secret;
   config.source_ips = options.source_ips;
   config.backend = backend;
   config.threads = options.threads ? options.threads : usable_cpus();
   config.connect_timeout = options.connect_timeout;
   config.window = options.window;
+  config.publishers = options.publishers;
   config.plan = RoomPlan(run, rooms, options.seed, options.room_prefix);
   config.filler = filler_text(options.size, options.seed);
   return config;
@@ -102,11 +119,15 @@ void describe_run(RunContext& ctx, const std::string& mode, const std::string& r
   info.room_prefix = ctx.engine->plan().room_name(0);
   info.room_prefix.pop_back();  // "<prefix>0" → "<prefix>"
   info.server.target = std::string(target_name(options.target));
-  info.server.address = options.host + ":" + std::to_string(options.port);
+  info.server.address = options.servers_text();
+  for (const Endpoint& e : options.servers()) info.server.nodes.push_back({e.name(), 0});
+  info.server.transport = options.websocket ? "websocket" : "tcp";
+  info.server.auth = !options.auth_secret.empty();
   info.size = options.size;
   info.window = options.window;
   info.seed = options.seed;
   info.rate = options.rate;
+  info.publishers = options.publishers;
   info.step_timeout_s = double(options.step_timeout) / 1e9;
   if (options.slo_p99) info.slo_p99_ms = double(*options.slo_p99) / 1e6;
   info.metrics_url = options.metrics_url;
@@ -123,6 +144,26 @@ void record_rooms(RunReport& report, const RoomPlan& plan, const Harvest& h) {
     if (r < h.room_messages.size()) report.rooms[r].messages += h.room_messages[r];
     if (r < h.room_members.size()) report.rooms[r].members = h.room_members[r];
   }
+}
+
+// --hosts: how many of the clients spawned so far were sent to each node.
+void count_node_clients(ServerInfo& server, const RoomPlan& plan, uint32_t spawned) {
+  for (NodeShare& n : server.nodes) n.clients = 0;
+  const auto nodes = uint32_t(server.nodes.size());
+  for (uint32_t client = 0; client < spawned; ++client) ++server.nodes[plan.node_of(client, nodes)].clients;
+}
+
+// The step's traffic window on the wall clock: the monotonic times the ledger
+// keeps, shifted by the two clocks' difference now (read back to back).
+void stamp_traffic_window(StepReport& r) {
+  const Nanos wall_minus_monotonic = wall_clock_micros() * 1000 - monotonic_now();
+  auto unix_ms = [&](Nanos t) -> std::optional<int64_t> {
+    if (t == 0) return std::nullopt;
+    return (t + wall_minus_monotonic) / kMillis;
+  };
+  r.first_send_unix_ms = unix_ms(r.tally.first_send);
+  r.last_intended_send_unix_ms = unix_ms(r.tally.last_intended_send);
+  r.last_delivery_unix_ms = unix_ms(r.tally.last_delivery);
 }
 
 void scrape_server(RunContext& ctx, StepReport& step) {
@@ -143,6 +184,65 @@ void scrape_server(RunContext& ctx, StepReport& step) {
   if (sample.backend) ctx.report.info.server.backend = sample.backend;
 }
 
+// This step's new clients, with a progress bar. False: interrupted.
+bool connect_clients(RunContext& ctx, const std::string& label, uint32_t count) {
+  const uint64_t settled_before = ctx.engine->progress().settled;
+  auto shown = [&](const EngineProgress& p) {
+    ctx.console.progress(label + " connecting", p.settled - settled_before, count,
+                         std::to_string(p.connected) + " joined");
+  };
+  return !ctx.engine->connect(count, shown, ctx.interrupted).interrupted;
+}
+
+// --settle: the pause between a step's connects and its traffic. False: interrupted.
+bool settle(RunContext& ctx) {
+  const Nanos until = monotonic_now() + ctx.options.settle;
+  while (monotonic_now() < until) {
+    if (ctx.interrupted.load(std::memory_order_relaxed)) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return !ctx.interrupted.load(std::memory_order_relaxed);
+}
+
+TrafficOutcome send_traffic(RunContext& ctx, const std::string& label, const TrafficSpec& spec, Nanos timeout) {
+  auto shown = [&](const EngineProgress& p) {
+    ctx.console.progress(label + " sending", p.received, std::max(p.expected, p.received),
+                         "deliveries, " + std::to_string(p.sent) + " sent");
+  };
+  return ctx.engine->run_traffic(spec, timeout, shown, ctx.interrupted);
+}
+
+// The step's figures from the workers' merged harvest.
+void fill_step_report(StepReport& r, Harvest& h, bool had_traffic, const TrafficOutcome& traffic) {
+  r.new_clients = h.new_clients;
+  r.connect_failures = h.connect_failures;
+  r.connect = summarize(h.connect);
+  r.tally = std::move(h.tally);
+  r.timed_out = had_traffic && !traffic.completed;
+  if (r.tally.first_send != 0) {
+    // A complete step lasted until its last delivery; a timed-out one until we gave up.
+    const Nanos end = traffic.completed ? std::max(r.tally.last_delivery, r.tally.first_send) : traffic.ended;
+    r.traffic_seconds = double(end - r.tally.first_send) / 1e9;
+  }
+  stamp_traffic_window(r);
+  finish_step_report(r, h.latency);
+}
+
+// Adds the step to the run: the server's figures, the rooms, the live line, the
+// report, the live metrics and the results folder.
+void record_step(RunContext& ctx, StepReport& r, Harvest&& h) {
+  scrape_server(ctx, r);
+  r.end_unix_ms = unix_millis();
+  if (auto shards = ctx.engine->server_shards()) ctx.report.info.server.shards = shards;
+  if (auto version = ctx.engine->server_version()) ctx.report.info.server.version = version;
+  record_rooms(ctx.report, ctx.engine->plan(), h);
+  count_node_clients(ctx.report.info.server, ctx.engine->plan(), ctx.engine->spawned());
+  ctx.console.line(step_line(r));
+  ctx.report.add_step(r, std::move(h.latency));
+  if (ctx.live_metrics) ctx.live_metrics->publish_latency(ctx.report.total_latency);
+  save_results(ctx);
+}
+
 }  // namespace
 
 RunContext::RunContext(const Options& o, const std::atomic<bool>& stop)
@@ -150,30 +250,18 @@ RunContext::RunContext(const Options& o, const std::atomic<bool>& stop)
 RunContext::~RunContext() = default;
 
 Result<void> check_reachable(const Options& o) {
-  const sockaddr_in sa = server_address(o);
   const Nanos deadline = monotonic_now() + o.connect_timeout;
-  const std::string where = o.host + ":" + std::to_string(o.port);
-  int last_error = 0;
-  while (monotonic_now() < deadline) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return system_error("socket", errno);
-    // A blocking connect bounded by SO_SNDTIMEO: what is left of --connect-timeout.
-    const Nanos left = std::max<Nanos>(deadline - monotonic_now(), kMillis);
-    timeval tv{time_t(left / kSeconds), suseconds_t((left % kSeconds) / 1000)};
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
-    last_error = rc == 0 ? 0 : errno;
-    ::close(fd);
-    if (rc == 0) return {};
-    if (last_error != ECONNREFUSED && last_error != EINTR) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a server still starting up
+  for (const Endpoint& e : o.servers()) {
+    const int err = try_connect(e, deadline);
+    if (err == 0) continue;
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.1f", double(o.connect_timeout) / 1e9);
+    const std::string server(target_name(o.target));
+    return Error{"cannot connect to " + server + " at " + e.name() + ": " + std::strerror(err) + " (tried for " +
+                 secs + " s; is " + server + " running there? see --target, --host, --port, --hosts, " +
+                 "--connect-timeout)"};
   }
-  if (last_error == EINPROGRESS || last_error == EAGAIN || last_error == 0) last_error = ETIMEDOUT;
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.1f", double(o.connect_timeout) / 1e9);
-  const std::string server(target_name(o.target));
-  return Error{"cannot connect to " + server + " at " + where + ": " + std::strerror(last_error) + " (tried for " +
-               secs + " s; is " + server + " running there? see --target, --host, --port, --connect-timeout)"};
+  return {};
 }
 
 Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const std::string& mode,
@@ -184,8 +272,11 @@ Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const st
   const int64_t started_ms = unix_millis();
   warn_if_over_fd_limit(*ctx, planned_clients);
 
-  auto backend = pick_backend(options, ctx->console);
-  if (!backend) return backend.error();
+  // Once per run, so every worker's reactor is of one kind (auto: io_uring, else
+  // epoll, with a warning saying why).
+  auto backend = reactor::choose_backend(options.backend);
+  if (!backend)
+    return Error{"--backend " + std::string(backend_flag_value(options.backend)) + ": " + backend.error().message};
   if (!options.metrics_url.empty()) {
     auto url = parse_http_url(options.metrics_url);
     if (!url) return Error{"--metrics-url: " + url.error().message};
@@ -210,59 +301,28 @@ Result<std::unique_ptr<RunContext>> prepare_run(const Options& options, const st
 }
 
 std::optional<StepReport> run_step(RunContext& ctx, StepPlan plan) {
-  Engine& engine = *ctx.engine;
   const uint32_t step = ctx.next_step;
-  StepReport r;
-  r.step = step;
   const std::string label = "step " + std::to_string(step);
   if (ctx.live_metrics) ctx.live_metrics->set_step(step);
+  if (plan.connect > 0 && !connect_clients(ctx, label, plan.connect)) return std::nullopt;
+  if (plan.connect > 0 && plan.traffic && !settle(ctx)) return std::nullopt;
 
-  if (plan.connect > 0) {
-    const uint64_t settled_before = engine.progress().settled;
-    auto shown = [&](const EngineProgress& p) {
-      ctx.console.progress(label + " connecting", p.settled - settled_before, plan.connect,
-                           std::to_string(p.connected) + " joined");
-    };
-    if (engine.connect(plan.connect, shown, ctx.interrupted).interrupted) return std::nullopt;
-  }
-  r.clients = engine.progress().connected;
-
+  StepReport r;
+  r.step = step;
+  r.clients = ctx.engine->progress().connected;
+  r.publishers = ctx.engine->progress().connected_publishers;
   TrafficOutcome traffic;
   if (plan.traffic) {
-    TrafficSpec spec = *plan.traffic;
-    spec.step = step;
-    auto shown = [&](const EngineProgress& p) {
-      ctx.console.progress(label + " sending", p.received, std::max(p.expected, p.received),
-                           "deliveries, " + std::to_string(p.sent) + " sent");
-    };
-    traffic = engine.run_traffic(spec, plan.timeout, shown, ctx.interrupted);
+    plan.traffic->step = step;
+    traffic = send_traffic(ctx, label, *plan.traffic, plan.timeout);
     if (traffic.interrupted) return std::nullopt;
   }
   ctx.console.clear_progress();
 
-  Harvest h = engine.harvest(step + 1);
+  Harvest h = ctx.engine->harvest(step + 1);
   ++ctx.next_step;
-  r.new_clients = h.new_clients;
-  r.connect_failures = h.connect_failures;
-  r.connect = summarize(h.connect);
-  r.tally = std::move(h.tally);
-  r.timed_out = plan.traffic && !traffic.completed;
-  if (r.tally.first_send != 0) {
-    // A complete step lasted until its last delivery; a timed-out one until we gave up.
-    const Nanos end = traffic.completed ? std::max(r.tally.last_delivery, r.tally.first_send) : traffic.ended;
-    r.traffic_seconds = double(end - r.tally.first_send) / 1e9;
-  }
-  finish_step_report(r, h.latency);
-  scrape_server(ctx, r);
-  r.end_unix_ms = unix_millis();
-  if (auto shards = engine.server_shards()) ctx.report.info.server.shards = shards;
-  if (auto version = engine.server_version()) ctx.report.info.server.version = version;
-  record_rooms(ctx.report, engine.plan(), h);
-
-  ctx.console.line(step_line(r));
-  ctx.report.add_step(r, std::move(h.latency));
-  if (ctx.live_metrics) ctx.live_metrics->publish_latency(ctx.report.total_latency);
-  save_results(ctx);
+  fill_step_report(r, h, plan.traffic.has_value(), traffic);
+  record_step(ctx, r, std::move(h));
   return r;
 }
 
@@ -278,7 +338,8 @@ void print_final(RunContext& ctx) {
   ctx.console.clear_progress();
   const ServerInfo& server = ctx.report.info.server;
   const std::string target = "target: " + server.target + (server.version ? " " + *server.version : "") + " at " +
-                             server.address + ", " + ctx.report.info.traffic + " traffic\n";
+                             server.address + (server.transport == "websocket" ? " over WebSocket" : "") + ", " +
+                             ctx.report.info.traffic + " traffic\n";
   std::string out = steps_table(ctx.report) + run_conclusion(ctx.report) + target + "results: " + ctx.out_dir + "/\n";
   std::fputs(out.c_str(), stdout);
   std::fflush(stdout);

@@ -39,8 +39,9 @@ struct RunContext {
   ~RunContext();
 };
 
-// Connects once to host:port, retrying refusals until --connect-timeout: a clear
-// answer to "is chatd there at all" before any client is spawned.
+// Connects once to every server (--host:--port, or each of --hosts), retrying
+// refusals until --connect-timeout: a clear answer to "is the server there at
+// all" before any client is spawned.
 Result<void> check_reachable(const Options& options);
 
 

@@ -1,5 +1,6 @@
 // Scenario mode: connect the scenario's users, run its steady open-loop traffic
 // for its duration, and grade the result against the tiers (plan/scenario.h).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -16,9 +17,11 @@ int run_scenario(const Options& o, const std::atomic<bool>& interrupted, const s
     return kExitUsage;
   }
   const Nanos duration = o.duration.value_or(s->duration);
-  // --rate overrides the scenario's offered rate; the per-user rate follows from it.
+  // --rate overrides the scenario's offered rate; the per-user rate follows from
+  // it, shared by the users that send (--publishers: the first K).
   const double rate = o.rate > 0 ? o.rate : s->offered_rate();
-  const auto per_client = uint32_t(std::max(1.0, std::round(rate / s->users * double(duration) / 1e9)));
+  const uint32_t senders = o.publishers > 0 ? std::min(o.publishers, s->users) : s->users;
+  const auto per_client = uint32_t(std::max(1.0, std::round(rate / senders * double(duration) / 1e9)));
 
   Options run_options = o;
   run_options.rate = rate;

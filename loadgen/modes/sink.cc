@@ -26,6 +26,7 @@
 #include "proto/json_request_parser.h"
 #include "proto/json_writer.h"
 #include "proto/line_framer.h"
+#include "reactor/backend.h"
 #include "reactor/reactor.h"
 
 namespace chatd::loadgen {
@@ -178,15 +179,13 @@ class SinkThread final : private reactor::Handler {
 
 int run_sink(const Options& o, const std::atomic<bool>& interrupted) {
   const uint32_t threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  reactor::Backend backend = reactor::Backend::epoll;
-  if (o.backend != "epoll") {
-    if (auto probe = reactor::probe_uring(); probe) {
-      backend = reactor::Backend::uring;
-    } else if (o.backend == "uring") {
-      std::fprintf(stderr, "loadgen: --backend uring: %s\n", probe.error().message.c_str());
-      return kExitFailed;
-    }
+  auto chosen = reactor::choose_backend(o.backend);
+  if (!chosen) {
+    std::fprintf(stderr, "loadgen: --backend %s: %s\n", std::string(backend_flag_value(o.backend)).c_str(),
+                 chosen.error().message.c_str());
+    return kExitFailed;
   }
+  const reactor::Backend backend = *chosen;
   std::vector<UniqueFd> listeners;
   uint16_t port = o.sink_port;
   for (uint32_t i = 0; i < threads; ++i) {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "loadgen/plan/room_plan.h"
@@ -27,6 +29,40 @@ TEST(RoomPlan, EveryRoomUsedOncePerRound) {
   std::set<uint32_t> rooms;
   for (uint64_t n = 0; n < 10; ++n) rooms.insert(p.room_of(n));
   EXPECT_EQ(rooms.size(), 10u);
+}
+
+// --hosts: each room's members go round robin over the nodes, so every room
+// spans every node and the nodes stay within half the node count of each other.
+TEST(RoomPlan, NodesAreDealtRoundRobinWithinEachRoom) {
+  for (uint32_t rooms : {1u, 2u, 4u, 25u}) {
+    for (uint32_t nodes : {1u, 2u, 3u, 4u, 5u}) {
+      SCOPED_TRACE("rooms " + std::to_string(rooms) + ", nodes " + std::to_string(nodes));
+      RoomPlan p("x", rooms, 9);
+      for (uint32_t clients : {0u, 1u, 7u, 100u, 1013u}) {
+        std::vector<std::vector<uint32_t>> per_room(rooms, std::vector<uint32_t>(nodes, 0));
+        std::vector<uint32_t> per_node(nodes, 0);
+        for (uint32_t n = 0; n < clients; ++n) {
+          const uint32_t node = p.node_of(n, nodes);
+          ASSERT_LT(node, nodes);
+          ++per_room[p.room_of(n)][node];
+          ++per_node[node];
+        }
+        for (const auto& room : per_room) {
+          const auto [lo, hi] = std::minmax_element(room.begin(), room.end());
+          EXPECT_LE(*hi - *lo, 1u) << "a room's members are spread evenly over the nodes";
+        }
+        const auto [lo, hi] = std::minmax_element(per_node.begin(), per_node.end());
+        EXPECT_LE(*hi - *lo, (nodes + 1) / 2) << clients << " clients";
+      }
+    }
+  }
+  // One room: plain round robin, client n on node n % nodes.
+  RoomPlan one("x", 1, 1);
+  for (uint32_t n = 0; n < 12; ++n) EXPECT_EQ(one.node_of(n, 3), n % 3);
+  // Where client % nodes would put each of 4 rooms on one node of 2, every room spans both.
+  RoomPlan four("x", 4, 1);
+  for (uint32_t n = 0; n < 4; ++n) EXPECT_NE(four.node_of(n, 2), four.node_of(n + 4, 2)) << "room of client " << n;
+  EXPECT_EQ(four.node_of(123, 1), 0u);
 }
 
 TEST(RoomPlan, NamesFollowTheProtocolRules) {

@@ -22,6 +22,14 @@ class RoomPlan {
   // The client's place among its room's members (0, 1, 2, ... in joining order):
   // a dense index for per-sender state kept by each receiver.
   uint32_t member_index(uint64_t client) const { return uint32_t(client / order_.size()); }
+  // --hosts: the node (0 .. nodes-1) the client connects to. Each room's members
+  // are dealt round robin over the nodes, the room in slot s starting at node
+  // s, so every room of at least `nodes` members spans every node (which a plain
+  // client % nodes would not when the room count and the node count share a
+  // factor), and the nodes' client counts differ by at most half the node count.
+  uint32_t node_of(uint64_t client, uint32_t nodes) const {
+    return nodes <= 1 ? 0 : uint32_t((client / order_.size() + client % order_.size()) % nodes);
+  }
   std::string room_name(uint32_t room) const;     // "lg-<run>-r<k>" or "<prefix><k>"
   std::string user_name(uint64_t client) const;   // "lg-<run>-<n>"
   void append_user_name(std::string& out, uint64_t client) const;  // no allocation once `out` has grown

@@ -33,6 +33,12 @@ RunReport sample_report() {
     s.tally.errors.add("rate_limited", step);
     s.traffic_seconds = 0.5;
     s.end_unix_ms = 1'700'000'000'000 + step * 1000;
+    s.publishers = 3;
+    if (step == 2) {
+      s.first_send_unix_ms = 1'700'000'001'400;
+      s.last_intended_send_unix_ms = 1'700'000'001'800;
+      s.last_delivery_unix_ms = 1'700'000'001'900;
+    }
     if (step == 1) s.server_rss_bytes = 1e7;
     auto h = make_latency_histogram();
     for (int64_t v = 1; v <= 1000; ++v) h.record(v * step);
@@ -73,6 +79,12 @@ TEST(SummaryJson, ParsesBackWithEveryFigure) {
   EXPECT_TRUE(second["server_rss_bytes"].is_null());
   EXPECT_DOUBLE_EQ(double(steps.at(0)["server_rss_bytes"]), 1e7);
   EXPECT_NEAR(double(second["latency"]["p50_ms"]), 1.0, 0.002);
+  EXPECT_EQ(int64_t(second["publishers"]), 3);
+  EXPECT_EQ(int64_t(second["first_send_unix_ms"]), 1'700'000'001'400);
+  EXPECT_EQ(int64_t(second["last_intended_send_unix_ms"]), 1'700'000'001'800);
+  EXPECT_EQ(int64_t(second["last_delivery_unix_ms"]), 1'700'000'001'900);
+  EXPECT_TRUE(steps.at(0)["first_send_unix_ms"].is_null()) << "nothing sent: no window";
+  EXPECT_TRUE(doc["workload"]["publishers"].is_null()) << "every client sends";
   EXPECT_EQ(int64_t(doc["total"]["messages_sent"]), 300);
   EXPECT_EQ(int64_t(doc["total"]["latency"]["count"]), 2000);
   EXPECT_EQ(int64_t(doc["saturation"]["step"]), 2);
@@ -87,6 +99,7 @@ TEST(SummaryJson, NamesTheTargetAndEachRoomsShare) {
   const std::string chatd_json = summary_json(r);
   ASSERT_EQ(parser.parse(chatd_json).get(doc), simdjson::SUCCESS) << chatd_json;
   EXPECT_EQ(std::string_view(doc["target"]["name"]), "chatd");
+  EXPECT_EQ(std::string_view(doc["target"]["transport"]), "tcp");
   EXPECT_EQ(int64_t(doc["chatd"]["shards"]), 2);
   EXPECT_EQ(simdjson::dom::array(doc["rooms"]).size(), 0u);
 
@@ -125,6 +138,10 @@ TEST(StepsCsv, HeaderAndOneRowPerStepWithTheSameColumns) {
   EXPECT_EQ(columns(lines[1]), columns(lines[0]));
   EXPECT_EQ(columns(lines[2]), columns(lines[0]));
   EXPECT_NE(lines[2].find("rate_limited:2"), std::string::npos);
+  EXPECT_NE(lines[0].find(",publishers,first_send_unix_ms,last_intended_send_unix_ms,last_delivery_unix_ms"),
+            std::string::npos);
+  EXPECT_NE(lines[2].find(",3,1700000001400,1700000001800,1700000001900"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[1].find(",3,,,"), std::string::npos) << "no window: empty cells";
 }
 
 TEST(StepsOpenMetrics, TimestampedSeriesEndingWithEof) {

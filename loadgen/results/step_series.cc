@@ -18,6 +18,7 @@ std::string num(double v) {
 std::string ms(int64_t us) { return num(double(us) / 1000.0); }
 
 std::string optional_num(const std::optional<double>& v) { return v ? num(*v) : ""; }
+std::string optional_ms(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : ""; }
 
 // "code:n;code:n": no commas, so the column needs no quoting.
 std::string errors_cell(const ErrorCounts& errors) {
@@ -58,7 +59,7 @@ std::string steps_csv(const RunReport& report) {
       "messages_rejected,deliveries_expected,deliveries_received,lost,duplicates,out_of_order,late,"
       "closed_by_server,errors,traffic_seconds,sent_per_second,delivered_per_second,latency_p50_ms,"
       "latency_p90_ms,latency_p99_ms,latency_p999_ms,latency_max_ms,timed_out,server_rss_bytes,"
-      "server_cpu_seconds\n";
+      "server_cpu_seconds,publishers,first_send_unix_ms,last_intended_send_unix_ms,last_delivery_unix_ms\n";
   for (const StepReport& s : report.steps) {
     const StepTally& t = s.tally;
     const std::string cells[] = {
@@ -70,6 +71,8 @@ std::string steps_csv(const RunReport& report) {
         errors_cell(t.errors), num(s.traffic_seconds), num(s.sent_per_second), num(s.delivered_per_second),
         ms(s.latency.p50), ms(s.latency.p90), ms(s.latency.p99), ms(s.latency.p999), ms(s.latency.max),
         s.timed_out ? "true" : "false", optional_num(s.server_rss_bytes), optional_num(s.server_cpu_seconds),
+        std::to_string(s.publishers), optional_ms(s.first_send_unix_ms), optional_ms(s.last_intended_send_unix_ms),
+        optional_ms(s.last_delivery_unix_ms),
     };
     bool first = true;
     for (const std::string& c : cells) {

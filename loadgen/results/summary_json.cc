@@ -90,8 +90,21 @@ std::string step_json(const StepReport& s) {
         .field("timed_out", s.timed_out)
         .raw_field("server_rss_bytes", optional_number(s.server_rss_bytes))
         .raw_field("server_cpu_seconds", optional_number(s.server_cpu_seconds))
-        .field("end_unix_ms", s.end_unix_ms);
+        .field("end_unix_ms", s.end_unix_ms)
+        .field("publishers", s.publishers)
+        .raw_field("first_send_unix_ms", optional_number(s.first_send_unix_ms))
+        .raw_field("last_intended_send_unix_ms", optional_number(s.last_intended_send_unix_ms))
+        .raw_field("last_delivery_unix_ms", optional_number(s.last_delivery_unix_ms));
   });
+}
+
+std::string nodes_json(const std::vector<NodeShare>& nodes) {
+  std::string s = "[";
+  for (const NodeShare& n : nodes) {
+    if (s.size() > 1) s += ',';
+    s += object_json([&](JsonWriter& w) { w.field("address", n.address).field("clients", n.clients); });
+  }
+  return s + "]";
 }
 
 void write_info(JsonWriter& w, const RunInfo& i) {
@@ -115,6 +128,7 @@ void write_info(JsonWriter& w, const RunInfo& i) {
         .field("loop", i.rate > 0 ? "open" : "closed")
         .raw_field("rate", i.rate > 0 ? number(i.rate) : "null")
         .field("window", i.window)
+        .raw_field("publishers", i.publishers > 0 ? std::to_string(i.publishers) : "null")
         .raw_field("step_timeout_s", number(i.step_timeout_s))
         .raw_field("slo_p99_ms", optional_number(i.slo_p99_ms));
   }));
@@ -127,6 +141,9 @@ void write_info(JsonWriter& w, const RunInfo& i) {
   w.raw_field("target", object_json([&](JsonWriter& o) {
     o.field("name", i.server.target)
         .field("address", i.server.address)
+        .raw_field("nodes", nodes_json(i.server.nodes))
+        .field("transport", i.server.transport)
+        .field("auth", i.server.auth)
         .raw_field("version", optional_string(i.server.version));
   }));
   if (i.server.target != "chatd") {

@@ -114,14 +114,16 @@ void StepTally::merge(const StepTally& o) {
   unchecked_whispers += o.unchecked_whispers;
   closed_by_server += o.closed_by_server;
   if (o.first_send != 0 && (first_send == 0 || o.first_send < first_send)) first_send = o.first_send;
+  last_intended_send = std::max(last_intended_send, o.last_intended_send);
   last_delivery = std::max(last_delivery, o.last_delivery);
   errors.merge(o.errors);
 }
 
-void DeliveryLedger::on_send(uint64_t receivers, Nanos now) {
+void DeliveryLedger::on_send(uint64_t receivers, Nanos now, Nanos intended) {
   ++tally_.sent;
   tally_.expected += receivers;
   if (tally_.first_send == 0) tally_.first_send = now;
+  tally_.last_intended_send = std::max(tally_.last_intended_send, intended);
 }
 
 void DeliveryLedger::on_rejected(uint64_t receivers) {

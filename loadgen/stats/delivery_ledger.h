@@ -98,6 +98,9 @@ struct StepTally {
   uint64_t unchecked_whispers = 0;  // whispers received without a duplicate check (WhisperRegister's bound)
   uint64_t closed_by_server = 0;
   Nanos first_send = 0;        // 0: nothing sent
+  // The latest intended send time of a message: in the open loop its scheduled
+  // time (its ts), in the closed loop the moment it was written. 0: nothing sent.
+  Nanos last_intended_send = 0;
   Nanos last_delivery = 0;     // 0: nothing received
   ErrorCounts errors;
 
@@ -114,7 +117,8 @@ class DeliveryLedger {
   void begin_step(uint32_t step) { step_ = step; }
   uint32_t step() const { return step_; }
 
-  void on_send(uint64_t receivers, Nanos now);
+  // A message written at `now`, intended for `intended` (its ts), owed to `receivers`.
+  void on_send(uint64_t receivers, Nanos now, Nanos intended);
   void on_rejected(uint64_t receivers);
   enum class Outcome { counted, duplicate, out_of_order, late };
   // A room message; out_of_order deliveries are counted as received too.

@@ -38,8 +38,9 @@ TEST(DeliveryLedger, CountsExpectedReceivedLostDuplicatesAndReordering) {
   x.reset(0);
   y.reset(0);
   z.reset(0);
-  for (int i = 0; i < 3; ++i) ledger.on_send(2, 100 + i);
-  for (int i = 0; i < 2; ++i) ledger.on_send(1, 200 + i);
+  // Written at 100.. and 200..; the open loop had meant them for 90.. and 190..
+  for (int i = 0; i < 3; ++i) ledger.on_send(2, 100 + i, 90 + i);
+  for (int i = 0; i < 2; ++i) ledger.on_send(1, 200 + i, 190 + i);
 
   EXPECT_EQ(ledger.on_room_delivery(x, 1, 1, 1000), Outcome::counted);
   EXPECT_EQ(ledger.on_room_delivery(x, 1, 2, 1001), Outcome::counted);
@@ -62,7 +63,8 @@ TEST(DeliveryLedger, CountsExpectedReceivedLostDuplicatesAndReordering) {
   EXPECT_EQ(t.duplicates, 1u);
   EXPECT_EQ(t.out_of_order, 1u);
   EXPECT_EQ(t.foreign, 1u);
-  EXPECT_EQ(t.first_send, 100);
+  EXPECT_EQ(t.first_send, 100) << "the first send is when it was written";
+  EXPECT_EQ(t.last_intended_send, 191) << "the last intended send is the latest ts";
   EXPECT_EQ(t.last_delivery, 1010);
   EXPECT_EQ(t.errors.get("rate_limited"), 2u);
   EXPECT_EQ(ledger.tally().sent, 0u) << "take() starts afresh";
@@ -129,8 +131,8 @@ TEST(SenderOrder, TellsDuplicatesFromReorderingByEachSendersN) {
 TEST(DeliveryLedger, SenderDeliveriesCountLikeRoomDeliveries) {
   DeliveryLedger ledger;
   ledger.begin_step(1);
-  ledger.on_send(3, 1);
-  ledger.on_send(3, 1);
+  ledger.on_send(3, 1, 1);
+  ledger.on_send(3, 1, 1);
   SenderOrder a, b;
   EXPECT_EQ(ledger.on_sender_delivery(a, 1, 0, 10), Outcome::counted);
   EXPECT_EQ(ledger.on_sender_delivery(a, 1, 2, 11), Outcome::counted);
@@ -148,8 +150,8 @@ TEST(DeliveryLedger, SenderDeliveriesCountLikeRoomDeliveries) {
 TEST(DeliveryLedger, RejectedMessagesAreOwedToNobody) {
   DeliveryLedger ledger;
   ledger.begin_step(1);
-  ledger.on_send(4, 1);
-  ledger.on_send(4, 2);
+  ledger.on_send(4, 1, 1);
+  ledger.on_send(4, 2, 2);
   ledger.on_rejected(4);
   SeqTracker x;
   x.reset(0);
@@ -164,12 +166,14 @@ TEST(StepTally, MergeAddsEveryCounter) {
   a.expected = 2;
   a.received = 2;
   a.first_send = 50;
+  a.last_intended_send = 55;
   a.last_delivery = 70;
   a.errors.add("x");
   b.sent = 3;
   b.expected = 6;
   b.received = 5;
   b.first_send = 40;
+  b.last_intended_send = 58;
   b.last_delivery = 60;
   b.errors.add("x");
   b.errors.add("a");
@@ -177,6 +181,7 @@ TEST(StepTally, MergeAddsEveryCounter) {
   EXPECT_EQ(a.sent, 4u);
   EXPECT_EQ(a.lost(), 1u);
   EXPECT_EQ(a.first_send, 40);
+  EXPECT_EQ(a.last_intended_send, 58);
   EXPECT_EQ(a.last_delivery, 70);
   EXPECT_EQ(a.errors.get("x"), 2u);
   ASSERT_EQ(a.errors.entries().size(), 2u);

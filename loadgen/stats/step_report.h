@@ -28,6 +28,7 @@ LatencySummary summarize(const metrics::HdrHistogram& h);
 struct StepReport {
   uint32_t step = 0;
   uint32_t clients = 0;           // connected when the step's traffic began
+  uint32_t publishers = 0;        // of those, the ones that send (--publishers; else all)
   uint32_t new_clients = 0;       // joined during this step
   uint32_t connect_failures = 0;  // tried this step and never joined
   LatencySummary connect;         // connect + hello + join, per new client
@@ -40,14 +41,30 @@ struct StepReport {
   std::optional<double> server_rss_bytes;
   std::optional<double> server_cpu_seconds;
   int64_t end_unix_ms = 0;
+  // The traffic window on the wall clock (Unix ms), for a harness that meters
+  // the server over exactly that time: the first message written, the last
+  // one's intended send time (open loop: its schedule; closed loop: when it was
+  // written) and the last delivery. nullopt when nothing was sent or received.
+  std::optional<int64_t> first_send_unix_ms;
+  std::optional<int64_t> last_intended_send_unix_ms;
+  std::optional<int64_t> last_delivery_unix_ms;
 };
 
 // Fills the rates and latency of `r` from its tally and histogram.
 void finish_step_report(StepReport& r, const metrics::HdrHistogram& latency);
 
+// One node of --hosts (or the one server) and the clients loadgen sent to it.
+struct NodeShare {
+  std::string address;  // host:port
+  uint64_t clients = 0;
+};
+
 struct ServerInfo {
   std::string target = "chatd";        // chatd, redis, nats
-  std::string address;                 // host:port
+  std::string address;                 // host:port (--hosts: every node's, comma-separated)
+  std::vector<NodeShare> nodes;        // in --hosts order; one without it
+  std::string transport = "tcp";       // tcp, or websocket (chatd with --ws)
+  bool auth = false;                   // hellos carry tokens (--auth-secret-file)
   std::optional<int64_t> shards;       // chatd: from welcome
   // chatd: from chatd_build_info, when --metrics-url answers; Redis: HELLO's
   // reply; NATS: INFO.
@@ -79,6 +96,7 @@ struct RunInfo {
   std::string traffic = "room";  // room, or whisper (--whisper)
   std::string room_prefix;       // the rooms' names are <room_prefix><k>
   double rate = 0;  // 0: closed loop
+  uint32_t publishers = 0;  // --publishers; 0: every client sends
   double step_timeout_s = 0;
   std::optional<double> slo_p99_ms;
   std::string metrics_url;

@@ -108,11 +108,7 @@ class NatsWire final : public WireProtocol {
   explicit NatsWire(bool verbose) : verbose_(verbose) {}
   Target target() const override { return Target::nats; }
 
-  std::unique_ptr<WireSession> new_session(const ClientAddress&) override {
-    return std::make_unique<NatsSession>(verbose_);
-  }
-
-  void append_greeting(std::string& out, const ClientAddress& client) const override {
+  std::unique_ptr<WireSession> open_session(const ClientAddress& client, std::string& out) override {
     out += verbose_ ? "CONNECT {\"verbose\":true" : "CONNECT {\"verbose\":false";
     out += ",\"pedantic\":false,\"echo\":true,\"name\":\"loadgen\",\"lang\":\"c++\"}\r\n";
     out += "SUB ";
@@ -124,6 +120,7 @@ class NatsWire final : public WireProtocol {
     out += ' ';
     out += kUserSid;
     out += "\r\nPING\r\n";
+    return std::make_unique<NatsSession>(verbose_);
   }
 
   MessageHead message_head(MessageKind kind, std::string_view room, std::string_view text) const override {

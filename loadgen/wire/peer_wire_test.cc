@@ -41,20 +41,20 @@ Decoded decode(WireSession& s, const std::vector<std::string>& pieces) {
 
 // Decodes `stream` whole, split in two at every byte, and byte by byte: all the same.
 void expect_same_at_every_split(WireProtocol& wire, const std::string& stream, const Decoded& want) {
-  auto whole = wire.new_session({"lg-a-1", "lg-a-r0"});
+  auto whole = open_test_session(wire, {"lg-a-1", "lg-a-r0"});
   Decoded got = decode(*whole, {stream});
   EXPECT_EQ(got.events, want.events);
   EXPECT_EQ(got.reply, want.reply);
   EXPECT_EQ(got.error, want.error);
   for (std::size_t cut = 1; cut < stream.size(); ++cut) {
-    auto s = wire.new_session({"lg-a-1", "lg-a-r0"});
+    auto s = open_test_session(wire, {"lg-a-1", "lg-a-r0"});
     got = decode(*s, {stream.substr(0, cut), stream.substr(cut)});
     ASSERT_EQ(got.events, want.events) << "split at " << cut;
     ASSERT_EQ(got.reply, want.reply) << "split at " << cut;
   }
   std::vector<std::string> bytes;
   for (char c : stream) bytes.emplace_back(1, c);
-  auto s = wire.new_session({"lg-a-1", "lg-a-r0"});
+  auto s = open_test_session(wire, {"lg-a-1", "lg-a-r0"});
   got = decode(*s, bytes);
   EXPECT_EQ(got.events, want.events) << "byte by byte";
   EXPECT_EQ(got.reply, want.reply) << "byte by byte";
@@ -89,14 +89,14 @@ TEST(RespWire, EncodesHelloSubscribeAndPublish) {
       "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*3\r\n$9\r\nSUBSCRIBE\r\n$7\r\nlg-a-r0\r\n$6\r\nlg-a-1\r\n";
   auto quiet = make_wire_protocol(Target::redis, {});
   std::string out;
-  quiet->append_greeting(out, {"lg-a-1", "lg-a-r0"});
+  quiet->open_session({"lg-a-1", "lg-a-r0"}, out);
   EXPECT_EQ(out, hello_subscribe + "*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$3\r\nOFF\r\n");
   EXPECT_FALSE(quiet->answers_in_order(MessageKind::room));
   EXPECT_FALSE(quiet->answers_in_order(MessageKind::whisper));
 
   auto wire = make_wire_protocol(Target::redis, {.whisper_acks = true});
   out.clear();
-  wire->append_greeting(out, {"lg-a-1", "lg-a-r0"});
+  wire->open_session({"lg-a-1", "lg-a-r0"}, out);
   EXPECT_EQ(out, hello_subscribe) << "replies on: each PUBLISH is answered";
   out.clear();
   wire->append_message(out, wire->message_head(MessageKind::room, "lg-a-r0", "hi"), {}, {1, 2, 3}, 99);
@@ -173,16 +173,16 @@ TEST(RespWire, SessionDecodesRepliesAndPushesWhereverTheyAreSplit) {
 
 TEST(RespWire, AnErrorBeforeHelloIsAnsweredIsReported) {
   auto wire = make_wire_protocol(Target::redis, {});
-  auto s = wire->new_session({"u", "r"});
+  auto s = open_test_session(*wire, {"u", "r"});
   Decoded d = decode(*s, {"-NOPROTO unsupported protocol version\r\n"});
   EXPECT_EQ(d.events, "error code=redis_noproto detail=NOPROTO unsupported protocol version\n");
 }
 
 TEST(RespWire, GarbageAndOversizedFramesBreakTheStream) {
   auto wire = make_wire_protocol(Target::redis, {});
-  auto s = wire->new_session({"u", "r"});
+  auto s = open_test_session(*wire, {"u", "r"});
   EXPECT_EQ(decode(*s, {"+OK\r\n", "hello\r\n"}).error, "bad_server_frame");
-  auto big = wire->new_session({"u", "r"});
+  auto big = open_test_session(*wire, {"u", "r"});
   std::string huge = "$" + std::to_string(kMaxServerFrame + 10) + "\r\n";
   std::vector<std::string> pieces{huge};
   for (std::size_t sent = 0; sent < kMaxServerFrame + 10; sent += 65536) pieces.emplace_back(65536, 'x');
@@ -194,7 +194,7 @@ TEST(RespWire, GarbageAndOversizedFramesBreakTheStream) {
 TEST(NatsWire, EncodesConnectSubPingAndPub) {
   auto quiet = make_wire_protocol(Target::nats, {});
   std::string out;
-  quiet->append_greeting(out, {"lg-a-1", "lg-a-r0"});
+  quiet->open_session({"lg-a-1", "lg-a-r0"}, out);
   EXPECT_EQ(out,
             "CONNECT {\"verbose\":false,\"pedantic\":false,\"echo\":true,\"name\":\"loadgen\",\"lang\":\"c++\"}\r\n"
             "SUB lg-a-r0 1\r\nSUB lg-a-1 2\r\nPING\r\n");
@@ -210,7 +210,7 @@ TEST(NatsWire, EncodesConnectSubPingAndPub) {
 
   auto verbose = make_wire_protocol(Target::nats, {.whisper_acks = true});
   out.clear();
-  verbose->append_greeting(out, {"lg-a-1", "lg-a-r0"});
+  verbose->open_session({"lg-a-1", "lg-a-r0"}, out);
   EXPECT_EQ(out.rfind("CONNECT {\"verbose\":true,", 0), 0u);
   EXPECT_TRUE(verbose->answers_in_order(MessageKind::whisper));
 }

@@ -46,9 +46,11 @@ std::optional<MessageId> parse_message_id(std::string_view text) {
   return id;
 }
 
-void append_hello(std::string& out, std::string_view user) {
+void append_hello(std::string& out, std::string_view user, std::string_view token) {
   proto::JsonWriter w(out);
-  w.begin_object().field("op", "hello").field("user", user).end_object().newline();
+  w.begin_object().field("op", "hello").field("user", user);
+  if (!token.empty()) w.field("token", token);
+  w.end_object().newline();
 }
 
 void append_join(std::string& out, std::string_view room) {

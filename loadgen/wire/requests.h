@@ -25,7 +25,9 @@ struct MessageId {
 void append_message_id(std::string& out, MessageId id);
 std::optional<MessageId> parse_message_id(std::string_view text);
 
-void append_hello(std::string& out, std::string_view user);
+// `token`: the HS256 JWT chatd checks when auth is on (docs/protocol.md
+// "Authentication"); empty: no "token" key.
+void append_hello(std::string& out, std::string_view user, std::string_view token = {});
 void append_join(std::string& out, std::string_view room);
 void append_bye(std::string& out);
 

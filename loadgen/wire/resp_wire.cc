@@ -200,15 +200,12 @@ class RespWire final : public WireProtocol {
   explicit RespWire(bool publish_replies) : publish_replies_(publish_replies) {}
   Target target() const override { return Target::redis; }
 
-  std::unique_ptr<WireSession> new_session(const ClientAddress& client) override {
-    return std::make_unique<RespSession>(client.room, client.user);
-  }
-
-  void append_greeting(std::string& out, const ClientAddress& client) const override {
+  std::unique_ptr<WireSession> open_session(const ClientAddress& client, std::string& out) override {
     append_resp_command(out, {"HELLO", "3"});
     append_resp_command(out, {"SUBSCRIBE", client.room, client.user});
     // From here on no replies, only pushes: the deliveries, as on chatd and NATS.
     if (!publish_replies_) append_resp_command(out, {"CLIENT", "REPLY", "OFF"});
+    return std::make_unique<RespSession>(client.room, client.user);
   }
 
   MessageHead message_head(MessageKind kind, std::string_view room, std::string_view text) const override {

@@ -2,6 +2,7 @@
 // only the fields an event carries, so expectations read like the protocol.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "loadgen/wire/wire_protocol.h"
@@ -27,5 +28,11 @@ struct WireEventLog final : WireEventSink {
     return true;
   }
 };
+
+// A session for decoding tests, its greeting dropped.
+inline std::unique_ptr<WireSession> open_test_session(WireProtocol& wire, const ClientAddress& client) {
+  std::string greeting;
+  return wire.open_session(client, greeting);
+}
 
 }  // namespace chatd::loadgen

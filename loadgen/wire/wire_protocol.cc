@@ -1,6 +1,7 @@
 #include "loadgen/wire/wire_protocol.h"
 
 #include "loadgen/wire/chatd_wire.h"
+#include "loadgen/wire/chatd_ws_wire.h"
 #include "loadgen/wire/nats_wire.h"
 #include "loadgen/wire/resp_wire.h"
 
@@ -36,7 +37,7 @@ std::unique_ptr<WireProtocol> make_wire_protocol(Target target, const WireOption
     case Target::nats: return make_nats_wire(options.whisper_acks);
     case Target::chatd: break;
   }
-  return make_chatd_wire();
+  return options.websocket ? make_chatd_ws_wire(options.auth_secret) : make_chatd_wire(options.auth_secret);
 }
 
 }  // namespace chatd::loadgen

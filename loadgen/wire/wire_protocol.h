@@ -6,6 +6,7 @@
 // unit-tested without sockets.
 //
 //   chatd   chatd_wire.h   JSON lines: hello + join, msg, whisper (PROTOCOL.md)
+//           chatd_ws_wire.h  the same JSON over WebSocket (--ws)
 //   redis   resp_wire.h    RESP3 pub/sub: SUBSCRIBE, PUBLISH
 //   nats    nats_wire.h    NATS text protocol: SUB, PUB
 //
@@ -84,8 +85,9 @@ struct MessageHead {
 };
 
 struct ClientAddress {
-  std::string_view user;  // chatd's user name; on the peers, the client's whisper channel
-  std::string_view room;  // the room; on the peers, its channel/subject
+  std::string_view user;    // chatd's user name; on the peers, the client's whisper channel
+  std::string_view room;    // the room; on the peers, its channel/subject
+  std::string_view server = {};  // "host:port" the client connects to (WebSocket's Host header)
 };
 
 class WireProtocol {
@@ -93,11 +95,12 @@ class WireProtocol {
   virtual ~WireProtocol() = default;
   virtual Target target() const = 0;
 
-  virtual std::unique_ptr<WireSession> new_session(const ClientAddress& client) = 0;
-  // What a client sends as soon as it is connected: log in, join its room (and
-  // on the peers subscribe to its own channel), and whatever makes the server
-  // confirm that all of it took effect; the decoder reports `ready` then.
-  virtual void append_greeting(std::string& out, const ClientAddress& client) const = 0;
+  // A new connection: its decoder, and (appended to `greeting`) what the client
+  // sends as soon as it is connected: log in, join its room (and on the peers
+  // subscribe to its own channel), and whatever makes the server confirm that
+  // all of it took effect; the decoder reports `ready` then. One call, because
+  // a greeting can depend on the session (WebSocket: the handshake's key).
+  virtual std::unique_ptr<WireSession> open_session(const ClientAddress& client, std::string& greeting) = 0;
 
   // A message: `room` for room messages; for whispers `to` (per message) names
   // the receiver. The text is fixed per head; id and ts travel with every message.
@@ -117,6 +120,12 @@ struct WireOptions {
   // asked for one only then (Redis: PUBLISH replies on; NATS: verbose), so
   // that in room workloads every target sends back only the deliveries.
   bool whisper_acks = false;
+  // chatd over WebSocket (--ws): the same JSON objects, one per text message
+  // after an HTTP upgrade (chatd_ws_wire.h), instead of one per line.
+  bool websocket = false;
+  // chatd with auth on (--auth-secret-file): the HS256 key every hello's token
+  // is minted with (sub = the user, exp an hour from the greeting). Empty: no token.
+  std::string auth_secret = {};
 };
 
 std::unique_ptr<WireProtocol> make_wire_protocol(Target target, const WireOptions& options);

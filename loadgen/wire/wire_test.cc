@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include "auth/verifier.h"
+#include "loadgen/wire/chatd_wire.h"
 #include "loadgen/wire/event_parser.h"
 #include "loadgen/wire/requests.h"
 #include "loadgen/wire/wire_event_log.h"
@@ -32,7 +34,7 @@ TEST(MessageId, RoundTrips) {
 TEST(ChatdWire, LinesAreTheProtocolsJson) {
   auto wire = make_wire_protocol(Target::chatd, {});
   std::string out;
-  wire->append_greeting(out, {"lg-a-1", "lg-a-r0"});
+  wire->open_session({"lg-a-1", "lg-a-r0"}, out);
   EXPECT_EQ(out, "{\"op\":\"hello\",\"user\":\"lg-a-1\"}\n{\"op\":\"join\",\"room\":\"lg-a-r0\"}\n");
   out.clear();
   wire->append_message(out, wire->message_head(MessageKind::room, "r", "say \"hi\""), {}, {1, 2, 3}, 123456789);
@@ -46,6 +48,39 @@ TEST(ChatdWire, LinesAreTheProtocolsJson) {
             "{\"op\":\"whisper\",\"text\":\"psst\",\"to\":\"carol\",\"id\":\"1.0.1\",\"ts\":6}\n");
   EXPECT_FALSE(wire->answers_in_order(MessageKind::room));
   EXPECT_FALSE(wire->answers_in_order(MessageKind::whisper));
+}
+
+// --auth-secret-file: chatd's own verifier (src/auth) accepts the token of every
+// hello, for that user only, and for an hour.
+TEST(ChatdWire, HelloCarriesATokenChatdsVerifierAccepts) {
+  const std::string secret = "loadgen-test-key-0123456789-0123456789";
+  auto wire = make_wire_protocol(Target::chatd, {.auth_secret = secret});
+  std::string out;
+  const int64_t before = wall_clock_micros() / 1'000'000;
+  wire->open_session({"lg-a-1", "lg-a-r0"}, out);
+  const int64_t after = wall_clock_micros() / 1'000'000;
+  const std::string hello = out.substr(0, out.find('\n'));
+  EXPECT_EQ(out.substr(hello.size() + 1), "{\"op\":\"join\",\"room\":\"lg-a-r0\"}\n");
+  simdjson::dom::parser json;
+  simdjson::dom::element doc;
+  ASSERT_EQ(json.parse(hello).get(doc), simdjson::SUCCESS) << hello;
+  EXPECT_EQ(std::string_view(doc["op"]), "hello");
+  EXPECT_EQ(std::string_view(doc["user"]), "lg-a-1");
+  const std::string token{std::string_view(doc["token"])};
+  auto verifier = auth::Verifier::create(secret);
+  ASSERT_TRUE(verifier.ok()) << verifier.error().message;
+  EXPECT_TRUE(verifier->verify(token, "lg-a-1", after).ok()) << verifier->verify(token, "lg-a-1", after).message;
+  EXPECT_EQ(verifier->verify(token, "lg-a-2", after).error, auth::TokenError::wrong_user);
+  // exp is an hour after the greeting (the verifier allows kLeewaySeconds past it).
+  EXPECT_TRUE(verifier->verify(token, "lg-a-1", before + kTokenLifetimeSeconds - 1).ok());
+  EXPECT_EQ(verifier->verify(token, "lg-a-1", after + kTokenLifetimeSeconds + auth::kLeewaySeconds).error,
+            auth::TokenError::expired);
+  auto other_key = auth::Verifier::create("another-key-0123456789-0123456789-012345");
+  EXPECT_EQ(other_key->verify(token, "lg-a-1", after).error, auth::TokenError::bad_signature);
+
+  out.clear();
+  make_wire_protocol(Target::chatd, {})->open_session({"lg-a-1", "lg-a-r0"}, out);
+  EXPECT_EQ(out.find("token"), std::string::npos) << "no key, no token";
 }
 
 using Recorder = WireEventLog;
@@ -65,7 +100,7 @@ TEST(ChatdWire, SessionTurnsLinesIntoEventsWhereverTheyAreSplit) {
       "info shards=2\nready last_seq=4\nroom id=1.0.0 ts=77 seq=5\ndirect id=1.3.0 ts=78\naccepted id=1.0.1\n"
       "error code=rate_limited op=msg\ngarbled code=bad_server_json\n";
   for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
-    auto session = wire->new_session({"a", "r"});
+    auto session = open_test_session(*wire, {"a", "r"});
     Recorder rec;
     std::string reply;
     // Each piece is followed by padding, as the reactor's receive buffers are.

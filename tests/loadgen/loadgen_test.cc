@@ -109,6 +109,74 @@ TEST(LoadgenInteractive, DrivenThroughStdin) {
   std::system(("rm -rf " + out).c_str());
 }
 
+// --auth-secret-file: every hello carries a token (chatd here runs with auth off
+// and ignores it, so the run must go exactly as without one); a key file that
+// cannot be used is a bad flag (exit 2) named before anything connects.
+TEST(LoadgenAuth, TokensRideAlongAndABadKeyFileExitsTwo) {
+  ChatdUnderTest chatd = start_chatd_on("epoll");
+  ASSERT_NE(chatd.port, 0);
+  const std::string dir = make_temp_dir();
+  std::system(("printf 'loadgen-it-key-0123456789-0123456789\\n' > " + dir + "/key").c_str());
+  ChildProcess lg(env("LOADGEN_BIN"), {"--auth-secret-file", dir + "/key", "--ramp", "6", "--msgs", "5", "--steps",
+                                       "1", "--rooms", "2", "--port", std::to_string(chatd.port), "--out",
+                                       dir + "/r", "--no-progress"});
+  auto code = lg.wait_exit(30s);
+  ASSERT_TRUE(code) << lg.err();
+  ASSERT_EQ(*code, 0) << lg.err() << lg.out();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(read_file(dir + "/r/summary.json")).get(doc), simdjson::SUCCESS);
+  EXPECT_TRUE(bool(doc["target"]["auth"]));
+  simdjson::dom::element step = doc["steps"].at(0);
+  EXPECT_EQ(uint64_t(step["clients"]), 6u);
+  EXPECT_EQ(uint64_t(step["deliveries_received"]), room_deliveries(6, 2, 5));
+  EXPECT_EQ(uint64_t(step["lost"]), 0u);
+  EXPECT_EQ(read_file(dir + "/r/summary.json").find("loadgen-it-key"), std::string::npos) << "the key is never written";
+
+  std::system(("printf short > " + dir + "/short").c_str());
+  ChildProcess bad(env("LOADGEN_BIN"), {"--auth-secret-file", dir + "/short", "--port", std::to_string(chatd.port)});
+  code = bad.wait_exit(10s);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 2);
+  EXPECT_NE(bad.err().find("--auth-secret-file: auth secret file " + dir + "/short holds 5 bytes"), std::string::npos)
+      << bad.err();
+  std::system(("rm -rf " + dir).c_str());
+}
+
+// --hosts naming one chatd twice: the clients are spread over the two entries
+// (a single chatd stands in for a cluster) and the counts stay exact; every
+// node is checked before the run.
+TEST(LoadgenHosts, SpreadsClientsOverEveryNode) {
+  ChatdUnderTest chatd = start_chatd_on("epoll");
+  ASSERT_NE(chatd.port, 0);
+  const std::string dir = make_temp_dir();
+  const std::string node = "127.0.0.1:" + std::to_string(chatd.port);
+  ChildProcess lg(env("LOADGEN_BIN"), {"--hosts", node + "," + node, "--ramp", "9", "--msgs", "4", "--steps", "2",
+                                       "--rooms", "3", "--out", dir + "/r", "--no-progress"});
+  auto code = lg.wait_exit(30s);
+  ASSERT_TRUE(code) << lg.err();
+  ASSERT_EQ(*code, 0) << lg.err() << lg.out();
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(read_file(dir + "/r/summary.json")).get(doc), simdjson::SUCCESS);
+  simdjson::dom::array shares = doc["target"]["nodes"];
+  ASSERT_EQ(shares.size(), 2u);
+  EXPECT_EQ(uint64_t(shares.at(0)["clients"]) + uint64_t(shares.at(1)["clients"]), 18u);
+  EXPECT_GE(uint64_t(shares.at(1)["clients"]), 8u);
+  simdjson::dom::element last = doc["steps"].at(1);
+  EXPECT_EQ(uint64_t(last["deliveries_received"]), room_deliveries(18, 3, 4));
+  EXPECT_EQ(uint64_t(last["lost"]), 0u);
+
+  // A node that is not there fails the run before any client is spawned.
+  ChildProcess down(env("LOADGEN_BIN"), {"--hosts", node + ",127.0.0.1:" + std::to_string(free_port()),
+                                         "--connect-timeout", "1s"});
+  code = down.wait_exit(10s);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 2);
+  EXPECT_NE(down.err().find("cannot connect to chatd at 127.0.0.1:"), std::string::npos) << down.err();
+  std::system(("rm -rf " + dir).c_str());
+}
+
 TEST(LoadgenFaults, UnreachableServerExitsTwoAfterTheConnectTimeout) {
   const auto start = std::chrono::steady_clock::now();
   ChildProcess lg(env("LOADGEN_BIN"), {"--port", std::to_string(free_port()), "--connect-timeout", "1s"});
