@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "common/clock.h"
 
@@ -62,6 +63,35 @@ class EventBuffer {
   uint64_t exclude_session_;
   Nanos arrived_;
   char data_[];  // room | json | text
+};
+
+// One owned reference to an EventBuffer, let go when the handle is destroyed: what
+// a room's history ring stores (chat/ keeps it without knowing the buffer type).
+class EventRef {
+ public:
+  EventRef() = default;
+  explicit EventRef(EventBuffer* adopted) : buffer_(adopted) {}  // takes over one reference
+  EventRef(EventRef&& other) noexcept : buffer_(std::exchange(other.buffer_, nullptr)) {}
+  EventRef& operator=(EventRef&& other) noexcept {
+    if (this != &other) {
+      reset();
+      buffer_ = std::exchange(other.buffer_, nullptr);
+    }
+    return *this;
+  }
+  EventRef(const EventRef&) = delete;
+  EventRef& operator=(const EventRef&) = delete;
+  ~EventRef() { reset(); }
+
+  void reset() {
+    if (buffer_) std::exchange(buffer_, nullptr)->release();
+  }
+  EventBuffer* get() const { return buffer_; }
+  EventBuffer* operator->() const { return buffer_; }
+  explicit operator bool() const { return buffer_ != nullptr; }
+
+ private:
+  EventBuffer* buffer_ = nullptr;
 };
 
 }  // namespace chatd::net

@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "chat/delivery_policy.h"
+#include "chat/local_rooms.h"
 #include "chat/token_bucket.h"
+#include "chat/user_list.h"
 #include "common/clock.h"
 #include "net/outbound_queue.h"
 #include "proto/events.h"
@@ -17,8 +20,9 @@
 
 namespace chatd::shard {
 
-struct LocalRoom;
-struct Gather;
+struct Connection;
+// The rooms this shard hosts members of, with the connections as members.
+using LocalRooms = chat::LocalRooms<Connection*>;
 
 enum class Phase : uint8_t {
   open,       // reading and answering
@@ -45,34 +49,19 @@ struct Connection {
 
   uint64_t session = 0;  // non-zero once logged in; unique per login across shards
   std::string user;
-  std::vector<LocalRoom*> rooms;
+  LocalRooms::Memberships rooms;
   std::string current_room;  // text mode: where plain lines go
   chat::TokenBucket bucket;
 
-  Nanos over_bound_since = 0;  // when broadcasts first had to be dropped; 0 = under
+  chat::OverBound over_bound;  // since when broadcasts have had to be dropped
   Nanos deadline = 0;          // draining/lingering: close by then regardless
 
   proto::LineFramer framer;
   net::OutboundQueue out;
   std::string handoff;              // migrating: the hello frame, to be replayed at home
-  std::unique_ptr<Gather> gather;   // users/rooms: parts collected from every shard
+  std::unique_ptr<chat::ListGather> gather;  // users/rooms: parts collected from every shard
 
   bool logged_in() const { return session != 0; }
-};
-
-// The members of one room who live on this shard.
-struct LocalRoom {
-  std::string name;
-  std::vector<Connection*> members;
-};
-
-// An answer assembled from every shard (`users`, `rooms`).
-struct Gather {
-  uint32_t parts_missing = 0;
-  std::string rid;
-  std::vector<std::string> names;  // users
-  uint64_t count = 0;
-  std::vector<std::pair<std::string, uint64_t>> rooms;
 };
 
 }  // namespace chatd::shard

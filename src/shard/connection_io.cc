@@ -205,7 +205,7 @@ void Shard::on_send_done(reactor::ConnKey key, int result) {
   } else if (c->phase == Phase::migrating) {
     return hand_off(*c);
   }
-  if (c->input_paused && c->out.bytes() <= config_.max_outbound / 2) {
+  if (c->input_paused && delivery_.resume_input(c->out.bytes())) {
     c->input_paused = false;
     resume_input(*c);
   }
@@ -217,7 +217,7 @@ void Shard::queue_reply(Connection& c, std::string_view encoded) {
   mark_dirty(c);
   // Replies are never dropped, so a client that asks without reading is bounded by
   // no longer reading its requests.
-  if (c.out.bytes() > config_.max_outbound) c.input_paused = true;
+  if (delivery_.pause_input(c.out.bytes())) c.input_paused = true;
 }
 
 void Shard::drain_then_close(Connection& c, Nanos grace) {
@@ -262,17 +262,11 @@ void Shard::free_slot(Connection& c) {
 }
 
 void Shard::leave_everything(Connection& c) {
-  for (LocalRoom* room : c.rooms) {
-    std::erase(room->members, &c);
-    auto* leave = new xshard::Leave{room->name, c.user, c.session};
-    const uint32_t owner = shard_of(room->name, mesh_.shards());
-    if (room->members.empty()) local_rooms_.erase(room->name);
-    post(owner, xshard::Kind::leave, leave);
-  }
-  c.rooms.clear();
+  local_rooms_.remove_all(c.rooms, &c, [&](std::string_view room) {
+    post(shard_of(room, mesh_.shards()), xshard::Kind::leave, new xshard::Leave{std::string(room), c.user, c.session});
+  });
   if (c.logged_in()) {
-    auto it = users_.find(c.user);
-    if (it != users_.end() && it->second == &c) users_.erase(it);
+    users_.release(c.user, &c);
     stats_.users_online.set(users_.size());
   }
 }
@@ -281,12 +275,11 @@ void Shard::check_slow_consumers() {
   std::erase_if(slow_, [&](reactor::ConnKey key) {
     Connection* c = find(key);
     if (!c || c->phase != Phase::open) return true;
-    // Hysteresis: a queue kept just under the bound by drops is still over it.
-    if (c->out.bytes() <= config_.max_outbound / 2) {
-      c->over_bound_since = 0;
-      return true;
+    switch (delivery_.check_slow(c->out.bytes(), c->over_bound, now_)) {
+      case chat::SlowVerdict::forgiven: return true;
+      case chat::SlowVerdict::watching: return false;
+      case chat::SlowVerdict::disconnect: break;
     }
-    if (now_ - c->over_bound_since < config_.slow_timeout) return false;
     // Over the bound for too long: drop its backlog (counted), tell it why, close.
     stats_.messages_dropped[int(DropReason::slow_consumer_close)].add(c->out.drop_droppable(c->send_in_flight ? c->send_entries : 0));
     stats_.slow_consumer_disconnects.add();

@@ -28,6 +28,8 @@ Shard::Shard(uint32_t id, ServerShared& shared, xshard::Mesh& mesh)
       shared_(shared),
       config_(shared.config),
       mesh_(mesh),
+      delivery_(shared.config.max_outbound, shared.config.slow_timeout),
+      limits_{shared.config.max_text, shared.config.max_rooms_per_user, shared.config.rate_limit},
       outbox_(mesh.shards()),
       wake_needed_(mesh.shards(), false) {}
 

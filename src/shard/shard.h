@@ -13,7 +13,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "chat/delivery_policy.h"
+#include "chat/epoch_source.h"
+#include "chat/name_registry.h"
 #include "chat/owned_room.h"
+#include "chat/request_checks.h"
 #include "common/string_map.h"
 #include "config/config.h"
 #include "proto/error_code.h"
@@ -28,6 +32,8 @@ namespace chatd::shard {
 
 using metrics::DropReason;
 using metrics::ShardStats;
+// A room this shard owns; its history keeps references to the encoded msgs.
+using OwnedRoom = chat::OwnedRoom<net::EventRef>;
 
 // What every shard shares, read-mostly; only the accept/close path writes here.
 struct ServerShared {
@@ -88,7 +94,7 @@ class Shard final : public reactor::Handler {
   void handle_request(Connection& c, const proto::Request& r, std::string_view frame);
   void do_hello(Connection& c, const proto::Request& r, std::string_view frame);
   void do_join(Connection& c, const proto::Request& r);
-  void do_leave(Connection& c, const proto::Request& r);
+  void do_leave(Connection& c, const proto::Request& r, LocalRooms::Room* room);
   void do_msg(Connection& c, const proto::Request& r);
   void do_whisper(Connection& c, const proto::Request& r);
   void do_users(Connection& c, const proto::Request& r);
@@ -97,11 +103,10 @@ class Shard final : public reactor::Handler {
   void do_typing(Connection& c, const proto::Request& r);
   void send_error(Connection& c, proto::ErrorCode code, std::string_view msg, std::string_view rid,
                   std::string_view op);
+  void refuse(Connection& c, const proto::Request& r, const chat::Refusal& refusal);
   template <class Event>
   void reply(Connection& c, const Event& ev, std::string_view rid = {});
   void join_room_request(Connection& c, std::string_view room, std::string_view rid);
-  LocalRoom* local_membership(Connection& c, std::string_view room);
-  bool take_rate_token(Connection& c);
 
   // --- cross-shard traffic (xshard.cc)
   template <class Body>
@@ -128,17 +133,16 @@ class Shard final : public reactor::Handler {
   void on_rooms_part(xshard::RoomsPart& m);
   void on_snapshot(xshard::SnapshotRequest& m);
   void record_broadcast_latencies();
-  void fan_out(chat::OwnedRoom& room, net::EventBuffer* event);
+  void fan_out(const OwnedRoom& room, net::EventBuffer* event);
   template <class Event>
-  net::EventBuffer* encode_broadcast(const chat::OwnedRoom& room, const Event& ev, const net::EventRoute& route);
+  net::EventBuffer* encode_broadcast(const OwnedRoom& room, const Event& ev, const net::EventRoute& route);
   template <class Event>
-  void broadcast_event(chat::OwnedRoom& room, std::string_view room_name, const Event& ev, uint64_t exclude,
+  void broadcast_event(const OwnedRoom& room, std::string_view room_name, const Event& ev, uint64_t exclude,
                        Nanos arrived);
   void send_reply_to(const xshard::Requester& to, std::string_view encoded, int pending_done);
   void complete_pending(Connection& c, int n);
   void finish_users(Connection& c);
   void finish_rooms(Connection& c);
-  uint64_t new_epoch();
 
   const uint32_t id_;
   ServerShared& shared_;
@@ -148,6 +152,8 @@ class Shard final : public reactor::Handler {
   std::thread thread_;
   ShardStats stats_;
   Nanos now_ = 0;
+  const chat::DeliveryPolicy delivery_;
+  const chat::RequestLimits limits_;
 
   // Connections: a slab indexed by the low half of the key; the high half is a
   // generation so completions for a reused slot are recognised as stale.
@@ -161,11 +167,11 @@ class Shard final : public reactor::Handler {
   std::vector<reactor::ConnKey> closing_;                         // draining or lingering
 
   // Users whose home is this shard, and the rooms this shard hosts members of / owns.
-  StringMap<Connection*> users_;
-  StringMap<std::unique_ptr<LocalRoom>> local_rooms_;
-  StringMap<std::unique_ptr<chat::OwnedRoom>> owned_rooms_;
+  chat::NameRegistry<Connection*> users_;
+  LocalRooms local_rooms_;
+  StringMap<std::unique_ptr<OwnedRoom>> owned_rooms_;
   uint64_t session_counter_ = 0;
-  uint64_t last_epoch_ = 0;
+  chat::EpochSource epochs_;
 
   // Cross-shard: envelopes for ourselves, and those a full ring made us keep.
   std::deque<xshard::Envelope> local_queue_;

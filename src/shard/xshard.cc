@@ -102,37 +102,29 @@ void Shard::on_adopt(xshard::Adopt& m) {
 
 // ---- room owner side
 
-uint64_t Shard::new_epoch() {
-  // Distinct per room incarnation: wall-clock microseconds (below 2^53 until year
-  // 2255), forced upwards so two rooms created in one microsecond still differ.
-  last_epoch_ = std::max<uint64_t>(last_epoch_ + 1, uint64_t(wall_clock_micros()));
-  return last_epoch_;
-}
-
 // Encodes a room event once: JSON, plus the human line if the room has text
 // members. The scratch strings keep their capacity, so no allocation but the buffer's.
 template <class Event>
-net::EventBuffer* Shard::encode_broadcast(const chat::OwnedRoom& room, const Event& ev,
+net::EventBuffer* Shard::encode_broadcast(const OwnedRoom& room, const Event& ev,
                                           const net::EventRoute& route) {
   json_scratch_.clear();
   text_scratch_.clear();
   proto::encode_json(json_scratch_, ev, {});
-  if (room.has_text_members()) proto::encode_text(text_scratch_, ev);
+  if (room.members().has_text_members()) proto::encode_text(text_scratch_, ev);
   return net::EventBuffer::create(json_scratch_, text_scratch_, route);
 }
 
 template <class Event>
-void Shard::broadcast_event(chat::OwnedRoom& room, std::string_view room_name, const Event& ev, uint64_t exclude,
+void Shard::broadcast_event(const OwnedRoom& room, std::string_view room_name, const Event& ev, uint64_t exclude,
                             Nanos arrived) {
   net::EventBuffer* event = encode_broadcast(room, ev, {room_name, exclude, arrived});
   fan_out(room, event);
   event->release();
 }
 
-void Shard::fan_out(chat::OwnedRoom& room, net::EventBuffer* event) {
-  const auto& per_shard = room.members_per_shard();
-  const uint32_t targets = uint32_t(std::count_if(per_shard.begin(), per_shard.end(), [](uint32_t n) { return n > 0; }));
-  event->retain(targets);  // one reference per receiving shard, taken at once
+void Shard::fan_out(const OwnedRoom& room, net::EventBuffer* event) {
+  const auto& per_shard = room.members().per_shard();
+  event->retain(room.members().shards_with_members());  // one reference per receiving shard, taken at once
   for (uint32_t s = 0; s < per_shard.size(); ++s)
     if (per_shard[s] > 0) post(s, xshard::Kind::broadcast, event);
 }
@@ -140,24 +132,24 @@ void Shard::fan_out(chat::OwnedRoom& room, net::EventBuffer* event) {
 void Shard::on_join(xshard::Join& m) {
   auto it = owned_rooms_.find(m.room);
   if (it == owned_rooms_.end()) {
-    it = owned_rooms_.emplace(m.room, std::make_unique<chat::OwnedRoom>(new_epoch(), mesh_.shards(), config_.history)).first;
+    it = owned_rooms_.emplace(m.room, std::make_unique<OwnedRoom>(epochs_.next(wall_clock_micros()), mesh_.shards(), config_.history)).first;
     stats_.rooms_owned.set(owned_rooms_.size());
   }
-  chat::OwnedRoom& room = *it->second;
-  if (room.add_member(m.session, m.user, m.from.shard, m.text_mode))
+  OwnedRoom& room = *it->second;
+  if (room.members().add(m.session, m.user, m.from.shard, m.text_mode))
     broadcast_event(room, m.room, proto::UserJoined{m.room, m.user}, m.session, now_);
   post(m.from.shard, xshard::Kind::join_ack,
-       new xshard::JoinAck{std::move(m.room), m.session, room.member_count(), room.last_seq(), room.epoch(),
+       new xshard::JoinAck{std::move(m.room), m.session, room.members().count(), room.last_seq(), room.epoch(),
                            std::move(m.from)});
 }
 
 void Shard::on_leave(xshard::Leave& m) {
   auto it = owned_rooms_.find(m.room);
   if (it == owned_rooms_.end()) return;
-  chat::OwnedRoom& room = *it->second;
+  OwnedRoom& room = *it->second;
   std::string user;
-  if (!room.remove_member(m.session, &user)) return;
-  if (room.empty()) {
+  if (!room.members().remove(m.session, &user)) return;
+  if (room.members().empty()) {
     owned_rooms_.erase(it);  // a room lives while it has members; its history goes with it
     stats_.rooms_owned.set(owned_rooms_.size());
     return;
@@ -167,61 +159,60 @@ void Shard::on_leave(xshard::Leave& m) {
 
 void Shard::on_publish(xshard::Publish& m) {
   auto it = owned_rooms_.find(m.room);
-  if (it == owned_rooms_.end() || !it->second->has_member(m.session)) return;  // left meanwhile
-  chat::OwnedRoom& room = *it->second;
+  if (it == owned_rooms_.end() || !it->second->members().contains(m.session)) return;  // left meanwhile
+  OwnedRoom& room = *it->second;
   proto::Message ev{m.room, m.from, m.text, room.next_seq(), {}, {}};
   if (m.has_id) ev.id = m.id;
   if (m.has_ts) ev.ts = m.ts;
   net::EventBuffer* event = encode_broadcast(room, ev, {m.room, 0, m.arrived, /*is_message=*/true});
   fan_out(room, event);
-  room.remember(event);  // the history keeps the creation reference
+  room.remember(net::EventRef(event));  // the history keeps the creation reference
 }
 
 void Shard::on_typing(xshard::TypingNote& m) {
   auto it = owned_rooms_.find(m.room);
-  if (it == owned_rooms_.end() || !it->second->has_member(m.session)) return;
+  if (it == owned_rooms_.end() || !it->second->members().contains(m.session)) return;
   broadcast_event(*it->second, m.room, proto::Typing{m.room, m.user, m.on}, m.session, now_);
 }
 
 void Shard::on_history_query(xshard::HistoryQuery& m) {
   auto it = owned_rooms_.find(m.room);
   scratch_.clear();
-  if (it == owned_rooms_.end() || !it->second->has_member(m.session)) {
+  if (it == owned_rooms_.end() || !it->second->members().contains(m.session)) {
     proto::Op op = proto::Op::history;
     stats_.errors[int(proto::ErrorCode::not_in_room)].add();
     proto::encode(m.from.mode, scratch_,
                   proto::ErrorEvent{"not_in_room", "not in " + m.room, proto::op_name(op)}, m.from.rid);
   } else {
-    const auto msgs = it->second->history_since(m.since, m.limit);
+    std::vector<std::string_view> msgs;
+    it->second->history_since(m.since, m.limit, [&](const net::EventRef& stored) {
+      std::string_view line = stored->json();
+      if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+      msgs.push_back(line);
+    });
     proto::encode(m.from.mode, scratch_, proto::History{m.room, msgs}, m.from.rid);
   }
   send_reply_to(m.from, scratch_, 1);
 }
 
 void Shard::on_room_users_query(xshard::RoomUsersQuery& m) {
-  std::vector<std::string_view> names;
   auto it = owned_rooms_.find(m.room);
-  if (it != owned_rooms_.end()) names = it->second->sorted_member_names();
-  const uint64_t count = names.size();
-  const bool truncated = names.size() > proto::kMaxListedUsers;
-  if (truncated) names.resize(proto::kMaxListedUsers);
+  const chat::NameList list =
+      chat::room_user_list(it == owned_rooms_.end() ? std::vector<std::string_view>{} : it->second->members().sorted_names());
   scratch_.clear();
-  proto::encode(m.from.mode, scratch_, proto::Users{names, count, truncated, std::string_view(m.room)}, m.from.rid);
+  proto::encode(m.from.mode, scratch_, proto::Users{list.names, list.count, list.truncated, std::string_view(m.room)},
+                m.from.rid);
   send_reply_to(m.from, scratch_, 1);
 }
 
 void Shard::on_users_query(xshard::UsersQuery& m) {
-  auto* part = new xshard::UsersPart{m.from.key, {}, users_.size()};
-  part->names.reserve(std::min(users_.size(), proto::kMaxListedUsers));
-  for (const auto& [name, conn] : users_) part->names.push_back(name);
-  std::sort(part->names.begin(), part->names.end());
-  if (part->names.size() > proto::kMaxListedUsers) part->names.resize(proto::kMaxListedUsers);
-  post(m.from.shard, xshard::Kind::users_part, part);
+  chat::UserListPart part = users_.list_part();
+  post(m.from.shard, xshard::Kind::users_part, new xshard::UsersPart{m.from.key, std::move(part.names), part.count});
 }
 
 void Shard::on_rooms_query(xshard::RoomsQuery& m) {
   auto* part = new xshard::RoomsPart{m.from.key, {}};
-  for (const auto& [name, room] : owned_rooms_) part->rooms.emplace_back(name, room->member_count());
+  for (const auto& [name, room] : owned_rooms_) part->rooms.emplace_back(name, room->members().count());
   post(m.from.shard, xshard::Kind::rooms_part, part);
 }
 
@@ -234,41 +225,36 @@ void Shard::on_join_ack(xshard::JoinAck& m) {
     post(shard_of(m.room, mesh_.shards()), xshard::Kind::leave, new xshard::Leave{m.room, {}, m.session});
     return;
   }
-  if (!local_membership(*c, m.room)) {
-    auto& slot = local_rooms_[m.room];
-    if (!slot) slot = std::make_unique<LocalRoom>(LocalRoom{m.room, {}});
-    slot->members.push_back(c);
-    c->rooms.push_back(slot.get());
-  }
+  local_rooms_.add(c->rooms, m.room, c);
   if (c->mode == proto::Mode::text) c->current_room = m.room;
   reply(*c, proto::Joined{m.room, m.members, m.seq, m.epoch}, m.to.rid);
   complete_pending(*c, 1);
 }
 
 void Shard::on_broadcast(net::EventBuffer* event) {
-  auto it = local_rooms_.find(event->room());
-  if (it != local_rooms_.end()) {
-    const bool is_msg = event->is_message();
+  if (const LocalRooms::Room* room = local_rooms_.find(event->room())) {
     uint32_t queued = 0;
-    for (Connection* m : it->second->members) {
+    for (Connection* m : room->members) {
       if (m->phase != Phase::open || m->session == event->exclude_session()) continue;
       const std::string_view part = m->mode == proto::Mode::text ? event->text() : event->json();
       if (part.empty()) continue;
-      if (m->out.bytes() + part.size() > config_.max_outbound) {
-        // A slow reader never slows anyone else: drop for it alone, count, watch it.
-        stats_.messages_dropped[int(DropReason::outbound_full)].add();
-        if (m->over_bound_since == 0) {
-          m->over_bound_since = now_;
+      switch (delivery_.broadcast(m->out.bytes(), part.size(), m->over_bound, now_)) {
+        case chat::BroadcastVerdict::deliver:
+          m->out.push(event, part, /*droppable=*/true);
+          ++queued;
+          mark_dirty(*m);
+          continue;
+        case chat::BroadcastVerdict::drop_and_watch:
           slow_.push_back(m->key);
-        }
-        continue;
+          [[fallthrough]];
+        case chat::BroadcastVerdict::drop:
+          // A slow reader never slows anyone else: drop for it alone, count, watch it.
+          stats_.messages_dropped[int(DropReason::outbound_full)].add();
+          continue;
       }
-      m->out.push(event, part, /*droppable=*/true);
-      ++queued;
-      mark_dirty(*m);
     }
     event->retain(queued);  // safe: we still hold this shard's reference
-    if (is_msg) {
+    if (event->is_message()) {
       stats_.messages_delivered.add(queued);
       if (queued > 0) latency_pending_.push_back(event->arrived());
     }
@@ -277,8 +263,7 @@ void Shard::on_broadcast(net::EventBuffer* event) {
 }
 
 void Shard::on_whisper(xshard::Whisper& m) {
-  auto it = users_.find(m.to);
-  Connection* target = it == users_.end() ? nullptr : it->second;
+  Connection* target = users_.find(m.to);
   scratch_.clear();
   std::optional<std::string_view> id;
   if (m.has_id) id = m.id;
@@ -293,7 +278,7 @@ void Shard::on_whisper(xshard::Whisper& m) {
   if (m.has_ts) ts = m.ts;
   std::string line;
   proto::encode(target->mode, line, proto::Whisper{m.from, m.text, id, ts});
-  if (target->out.bytes() + line.size() > config_.max_outbound) {
+  if (!delivery_.whisper_fits(target->out.bytes(), line.size())) {
     stats_.messages_dropped[int(DropReason::outbound_full)].add();
   } else {
     net::EventBuffer* b = net::EventBuffer::create(line);
@@ -325,19 +310,12 @@ void Shard::on_reply(xshard::Reply& m) {
 void Shard::on_users_part(xshard::UsersPart& m) {
   Connection* c = find(m.key);
   if (!c || !c->gather) return;
-  Gather& g = *c->gather;
-  g.count += m.count;
-  std::move(m.names.begin(), m.names.end(), std::back_inserter(g.names));
-  if (--g.parts_missing == 0) finish_users(*c);
+  if (c->gather->add_users({std::move(m.names), m.count})) finish_users(*c);
 }
 
 void Shard::finish_users(Connection& c) {
-  Gather& g = *c.gather;
-  std::sort(g.names.begin(), g.names.end());
-  const bool truncated = g.count > proto::kMaxListedUsers;
-  if (g.names.size() > proto::kMaxListedUsers) g.names.resize(proto::kMaxListedUsers);
-  std::vector<std::string_view> views(g.names.begin(), g.names.end());
-  reply(c, proto::Users{views, g.count, truncated, {}}, g.rid);
+  const chat::NameList list = c.gather->users();
+  reply(c, proto::Users{list.names, list.count, list.truncated, {}}, c.gather->rid());
   c.gather.reset();
   complete_pending(c, 1);
 }
@@ -345,18 +323,12 @@ void Shard::finish_users(Connection& c) {
 void Shard::on_rooms_part(xshard::RoomsPart& m) {
   Connection* c = find(m.key);
   if (!c || !c->gather) return;
-  Gather& g = *c->gather;
-  std::move(m.rooms.begin(), m.rooms.end(), std::back_inserter(g.rooms));
-  if (--g.parts_missing == 0) finish_rooms(*c);
+  if (c->gather->add_rooms(std::move(m.rooms))) finish_rooms(*c);
 }
 
 void Shard::finish_rooms(Connection& c) {
-  Gather& g = *c.gather;
-  std::sort(g.rooms.begin(), g.rooms.end());
-  std::vector<proto::RoomCount> rooms;
-  rooms.reserve(g.rooms.size());
-  for (const auto& [name, members] : g.rooms) rooms.push_back({name, members});
-  reply(c, proto::Rooms{rooms}, g.rid);
+  const std::vector<proto::RoomCount> rooms = c.gather->rooms();
+  reply(c, proto::Rooms{rooms}, c.gather->rid());
   c.gather.reset();
   complete_pending(c, 1);
 }
