@@ -29,6 +29,7 @@
 #include "net/listener.h"
 #include "reactor/reactor.h"
 #include "shard/shard.h"
+#include "shard/snapshot.h"
 #include "xshard/mesh.h"
 
 using namespace chatd;
@@ -56,28 +57,6 @@ std::vector<int> allowed_cpus() {
 
 const char* backend_name(reactor::Backend b) {
   return b == reactor::Backend::uring ? "uring" : b == reactor::Backend::epoll ? "epoll" : "auto";
-}
-
-// Asks every shard for its snapshot through its mailbox and waits briefly: the
-// shards copy their own histograms, so no lock guards them.
-std::vector<std::optional<metrics::ShardSnapshot>> snapshot_shards(xshard::Mesh& mesh) {
-  const uint32_t n = mesh.shards();
-  auto request = std::make_shared<xshard::SnapshotRequest>(n);
-  std::vector<bool> posted(n, false);
-  for (uint32_t i = 0; i < n; ++i) {
-    auto* body = new std::shared_ptr<xshard::SnapshotRequest>(request);
-    posted[i] = mesh.post_from_outside(i, xshard::Envelope{xshard::Kind::snapshot, uint16_t(n), body});
-    if (!posted[i]) delete body;
-  }
-  std::vector<std::optional<metrics::ShardSnapshot>> out(n);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(250);
-  for (uint32_t i = 0; i < n; ++i) {
-    while (posted[i] && !request->done[i].load(std::memory_order_acquire) &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    if (request->done[i].load(std::memory_order_acquire)) out[i] = std::move(request->shards[i]);
-  }
-  return out;
 }
 
 // SIGTERM/SIGINT are blocked in every thread (the mask is set before any thread
@@ -220,7 +199,7 @@ int main(int argc, char** argv) {
   std::vector<const metrics::ShardStats*> stats;
   for (auto& s : shards) stats.push_back(&s->stats());
   auto collector = std::make_shared<metrics::ChatdCollector>(
-      stats, [m = mesh->get()] { return snapshot_shards(*m); },
+      stats, [m = mesh->get()] { return shard::snapshot_shards(*m); },
       metrics::CollectorInfo{CHATD_VERSION, backend_name(shared.backend), double(config.max_outbound),
                              metrics::memory_limit_bytes()});
   std::unique_ptr<prometheus::Exposer> exposer;

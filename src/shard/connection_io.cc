@@ -263,7 +263,7 @@ void Shard::free_slot(Connection& c) {
 
 void Shard::leave_everything(Connection& c) {
   local_rooms_.remove_all(c.rooms, &c, [&](std::string_view room) {
-    post(shard_of(room, mesh_.shards()), xshard::Kind::leave, new xshard::Leave{std::string(room), c.user, c.session});
+    post<&Shard::on_leave>(shard_of(room, mesh_.shards()), new Leave{std::string(room), c.user, c.session});
   });
   if (c.logged_in()) {
     users_.release(c.user, &c);
@@ -293,12 +293,12 @@ void Shard::check_slow_consumers() {
 
 void Shard::hand_off(Connection& c) {
   if (c.receiving || c.send_in_flight || !c.out.empty()) return;  // called again when they finish
-  auto* adopt = new xshard::Adopt{c.fd, c.mode, std::move(c.handoff)};
+  auto* adopt = new Adopt{c.fd, c.mode, std::move(c.handoff)};
   adopt->input += c.framer.take_buffered();
   const uint32_t target = c.migrate_to;
   c.fd = -1;  // the fd now belongs to the home shard
   free_slot(c);
-  post(target, xshard::Kind::adopt, adopt);
+  post<&Shard::on_adopt>(target, adopt);
 }
 
 }  // namespace chatd::shard

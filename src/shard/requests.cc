@@ -81,62 +81,59 @@ void Shard::do_hello(Connection& c, const proto::Request& r, std::string_view fr
 }
 
 void Shard::join_room_request(Connection& c, std::string_view room, std::string_view rid) {
-  auto* join = new xshard::Join{std::string(room), c.user, c.session, c.mode == proto::Mode::text,
-                                requester(c, rid)};
+  auto* join = new Join{std::string(room), c.user, c.session, c.mode == proto::Mode::text, requester(c, rid)};
   ++c.pending;
-  post(shard_of(room, mesh_.shards()), xshard::Kind::join, join);
+  post<&Shard::on_join>(shard_of(room, mesh_.shards()), join);
 }
 
 void Shard::do_leave(Connection& c, const proto::Request& r, LocalRooms::Room* room) {
   local_rooms_.remove(c.rooms, room, &c);  // `room` may be gone now; r.room is its name
-  post(shard_of(r.room, mesh_.shards()), xshard::Kind::leave,
-       new xshard::Leave{std::string(r.room), c.user, c.session});
+  post<&Shard::on_leave>(shard_of(r.room, mesh_.shards()), new Leave{std::string(r.room), c.user, c.session});
   if (c.current_room == r.room) c.current_room.clear();
   reply(c, proto::Left{r.room}, r.rid);
 }
 
 void Shard::do_msg(Connection& c, const proto::Request& r) {
-  auto* p = new xshard::Publish{std::string(r.room), c.user, std::string(r.text), std::string(r.id),
-                                r.has_id, r.has_ts, r.ts, c.session, now_};
-  post(shard_of(r.room, mesh_.shards()), xshard::Kind::publish, p);
+  auto* p = new Publish{std::string(r.room), c.user, std::string(r.text), std::string(r.id),
+                        r.has_id, r.has_ts, r.ts, c.session, now_};
+  post<&Shard::on_publish>(shard_of(r.room, mesh_.shards()), p);
 }
 
 void Shard::do_whisper(Connection& c, const proto::Request& r) {
-  auto* w = new xshard::Whisper{c.user, std::string(r.to), std::string(r.text), std::string(r.id),
-                                r.has_id, r.has_ts, r.ts, requester(c, r.rid)};
+  auto* w = new Whisper{c.user, std::string(r.to), std::string(r.text), std::string(r.id),
+                        r.has_id, r.has_ts, r.ts, requester(c, r.rid)};
   ++c.pending;
-  post(shard_of(r.to, mesh_.shards()), xshard::Kind::whisper, w);
+  post<&Shard::on_whisper>(shard_of(r.to, mesh_.shards()), w);
 }
 
 void Shard::do_users(Connection& c, const proto::Request& r) {
   if (r.room_state != FieldState::absent) {
     ++c.pending;
-    return post(shard_of(r.room, mesh_.shards()), xshard::Kind::room_users_query,
-                new xshard::RoomUsersQuery{std::string(r.room), requester(c, r.rid)});
+    return post<&Shard::on_room_users_query>(shard_of(r.room, mesh_.shards()),
+                                             new RoomUsersQuery{std::string(r.room), requester(c, r.rid)});
   }
   c.gather = std::make_unique<chat::ListGather>(mesh_.shards(), r.rid);
   ++c.pending;
   for (uint32_t s = 0; s < mesh_.shards(); ++s)
-    post(s, xshard::Kind::users_query, new xshard::UsersQuery{requester(c, r.rid)});
+    post<&Shard::on_users_query>(s, new UsersQuery{requester(c, r.rid)});
 }
 
 void Shard::do_rooms(Connection& c, const proto::Request& r) {
   c.gather = std::make_unique<chat::ListGather>(mesh_.shards(), r.rid);
   ++c.pending;
   for (uint32_t s = 0; s < mesh_.shards(); ++s)
-    post(s, xshard::Kind::rooms_query, new xshard::RoomsQuery{requester(c, r.rid)});
+    post<&Shard::on_rooms_query>(s, new RoomsQuery{requester(c, r.rid)});
 }
 
 void Shard::do_history(Connection& c, const proto::Request& r) {
   const chat::HistoryWindow window = chat::history_window(r);
   ++c.pending;
-  post(shard_of(r.room, mesh_.shards()), xshard::Kind::history_query,
-       new xshard::HistoryQuery{std::string(r.room), c.session, window.since, window.limit, requester(c, r.rid)});
+  post<&Shard::on_history_query>(shard_of(r.room, mesh_.shards()),
+                                 new HistoryQuery{std::string(r.room), c.session, window.since, window.limit, requester(c, r.rid)});
 }
 
 void Shard::do_typing(Connection& c, const proto::Request& r) {
-  post(shard_of(r.room, mesh_.shards()), xshard::Kind::typing,
-       new xshard::TypingNote{std::string(r.room), c.user, c.session, r.on});
+  post<&Shard::on_typing>(shard_of(r.room, mesh_.shards()), new TypingNote{std::string(r.room), c.user, c.session, r.on});
 }
 
 }  // namespace chatd::shard

@@ -16,6 +16,10 @@
 #include "common/log.h"
 
 namespace chatd::shard {
+
+static_assert(metrics::kFrameOpSlots == proto::kOpCount, "one frames_received counter per op");
+static_assert(metrics::kErrorCodeSlots == proto::kErrorCodeCount, "one errors counter per error code");
+
 namespace {
 
 constexpr Nanos kTick = 20 * kMillis;            // timer resolution while timers are pending
@@ -76,8 +80,7 @@ void Shard::run(int listen_fd, int cpu, const std::function<void(Result<void>)>&
 }
 
 void Shard::turn() {
-  const bool idle = local_queue_.empty() && dirty_.empty() &&
-                    std::all_of(outbox_.begin(), outbox_.end(), [](auto& q) { return q.empty(); });
+  const bool idle = dirty_.empty() && outboxes_empty();
   if (idle && mesh_.prepare_to_sleep(id_)) {
     reactor_->poll(*this, next_timeout());
     mesh_.woke_up(id_);
@@ -90,11 +93,9 @@ void Shard::turn() {
   flush_outbox();
   flush_sends();
   if (!latency_pending_.empty()) record_broadcast_latencies();
-  // Depth: what waits for this shard (its ring, its own queue) and what it could
+  // Depth: what waits for this shard (its ring, its own outbox) and what it could
   // not yet hand to full peers.
-  stats_.mailbox_depth.set(mesh_.mailbox(id_).ring.size_approx() + local_queue_.size() +
-                           std::accumulate(outbox_.begin(), outbox_.end(), std::size_t(0),
-                                           [](std::size_t n, auto& q) { return n + q.size(); }));
+  stats_.mailbox_depth.set(mesh_.mailbox(id_).ring.size_approx() + outbox_depth());
 }
 
 Nanos Shard::next_timeout() const {

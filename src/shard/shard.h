@@ -24,9 +24,11 @@
 #include "proto/json_request_parser.h"
 #include "proto/request.h"
 #include "reactor/reactor.h"
-#include "shard/connection.h"
 #include "metrics/shard_stats.h"
+#include "shard/connection.h"
+#include "shard/cross_shard_messages.h"
 #include "xshard/mesh.h"
+#include "xshard/outbox.h"
 
 namespace chatd::shard {
 
@@ -55,6 +57,11 @@ class Shard final : public reactor::Handler {
   void start(int listen_fd, int cpu, std::function<void(Result<void>)> ready);
   void join();
   const ShardStats& stats() const { return stats_; }
+
+  // For the metrics thread: an envelope asking this shard for its snapshot (see
+  // snapshot.h), and how to free one that could not be posted.
+  static xshard::Envelope snapshot_envelope(std::shared_ptr<SnapshotRequest> request);
+  static void drop_snapshot_envelope(xshard::Envelope e);
 
   // reactor::Handler
   void on_accept(int fd) override;
@@ -108,38 +115,50 @@ class Shard final : public reactor::Handler {
   void reply(Connection& c, const Event& ev, std::string_view rid = {});
   void join_room_request(Connection& c, std::string_view room, std::string_view rid);
 
-  // --- cross-shard traffic (xshard.cc)
-  template <class Body>
-  void post(uint32_t target, xshard::Kind kind, Body* body);
+  // --- cross-shard traffic (cross_shard_traffic.cc): messages are posted to a
+  // per-destination outbox, pushed to the target's ring in batches, and run there
+  // by the handler named at the post (post<&Shard::on_join>(target, join)).
+  template <auto Handler, class Msg>
+  void post(uint32_t target, Msg* msg);
+  void post_broadcast(uint32_t target, net::EventBuffer* event);
   void post_envelope(uint32_t target, xshard::Envelope e);
   void drain_mailbox();
   void flush_outbox();
-  void handle(xshard::Envelope e);
-  xshard::Requester requester(const Connection& c, std::string_view rid) const;
-  void on_adopt(xshard::Adopt& m);
-  void on_join(xshard::Join& m);
-  void on_join_ack(xshard::JoinAck& m);
-  void on_leave(xshard::Leave& m);
-  void on_publish(xshard::Publish& m);
-  void on_typing(xshard::TypingNote& m);
-  void on_broadcast(net::EventBuffer* event);
-  void on_whisper(xshard::Whisper& m);
-  void on_reply(xshard::Reply& m);
-  void on_history_query(xshard::HistoryQuery& m);
-  void on_room_users_query(xshard::RoomUsersQuery& m);
-  void on_users_query(xshard::UsersQuery& m);
-  void on_users_part(xshard::UsersPart& m);
-  void on_rooms_query(xshard::RoomsQuery& m);
-  void on_rooms_part(xshard::RoomsPart& m);
-  void on_snapshot(xshard::SnapshotRequest& m);
-  void record_broadcast_latencies();
+  bool outboxes_empty() const;
+  std::size_t outbox_depth() const;
+  Requester requester(const Connection& c, std::string_view rid) const;
+  void on_adopt(Adopt& m);
+  void on_snapshot(SnapshotRequest& m);
+  template <class Msg, void (Shard::*Handler)(Msg&)>
+  static void deliver(void* shard, void* body);
+  static void deliver_broadcast(void* shard, void* body);
+  static void deliver_snapshot(void* shard, void* body);
+
+  // --- the room owner's side (room_owner_side.cc)
+  void on_join(Join& m);
+  void on_leave(Leave& m);
+  void on_publish(Publish& m);
+  void on_typing(TypingNote& m);
+  void on_history_query(HistoryQuery& m);
+  void on_room_users_query(RoomUsersQuery& m);
+  void on_rooms_query(RoomsQuery& m);
   void fan_out(const OwnedRoom& room, net::EventBuffer* event);
   template <class Event>
   net::EventBuffer* encode_broadcast(const OwnedRoom& room, const Event& ev, const net::EventRoute& route);
   template <class Event>
   void broadcast_event(const OwnedRoom& room, std::string_view room_name, const Event& ev, uint64_t exclude,
                        Nanos arrived);
-  void send_reply_to(const xshard::Requester& to, std::string_view encoded, int pending_done);
+
+  // --- the members' and users' side (member_side.cc)
+  void on_join_ack(JoinAck& m);
+  void on_broadcast(net::EventBuffer* event);
+  void on_whisper(Whisper& m);
+  void on_reply(Reply& m);
+  void on_users_query(UsersQuery& m);
+  void on_users_part(UsersPart& m);
+  void on_rooms_part(RoomsPart& m);
+  void record_broadcast_latencies();
+  void send_reply_to(const Requester& to, std::string_view encoded, int pending_done);
   void complete_pending(Connection& c, int n);
   void finish_users(Connection& c);
   void finish_rooms(Connection& c);
@@ -173,9 +192,10 @@ class Shard final : public reactor::Handler {
   uint64_t session_counter_ = 0;
   chat::EpochSource epochs_;
 
-  // Cross-shard: envelopes for ourselves, and those a full ring made us keep.
-  std::deque<xshard::Envelope> local_queue_;
-  std::vector<std::deque<xshard::Envelope>> outbox_;
+  // Cross-shard: what this shard posted and has not yet handed over, one outbox per
+  // destination. outbox_[id_] holds what it posted to itself; it is run in place
+  // after the ring is drained, never pushed through the ring.
+  std::vector<xshard::Outbox> outbox_;
   std::vector<bool> wake_needed_;
 
   proto::JsonRequestParser parser_;
@@ -201,9 +221,19 @@ void Shard::reply(Connection& c, const Event& ev, std::string_view rid) {
   queue_reply(c, scratch_);
 }
 
-template <class Body>
-void Shard::post(uint32_t target, xshard::Kind kind, Body* body) {
-  post_envelope(target, xshard::Envelope{kind, uint16_t(id_), body});
+// The trampoline an envelope carries: runs the handler named at the post, then
+// frees the message (the receiver owns it from the pop on).
+template <class Msg, void (Shard::*Handler)(Msg&)>
+void Shard::deliver(void* shard, void* body) {
+  std::unique_ptr<Msg> msg(static_cast<Msg*>(body));
+  (static_cast<Shard*>(shard)->*Handler)(*msg);
+}
+
+// Handler's parameter type must be Msg&: a message posted to the wrong handler
+// does not compile.
+template <auto Handler, class Msg>
+void Shard::post(uint32_t target, Msg* msg) {
+  post_envelope(target, xshard::Envelope{&Shard::deliver<Msg, Handler>, msg});
 }
 
 }  // namespace chatd::shard

@@ -16,7 +16,7 @@
 #include "common/cache_line.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
-#include "xshard/messages.h"
+#include "xshard/envelope.h"
 #include "xshard/mpsc_ring.h"
 
 namespace chatd::xshard {
