@@ -124,7 +124,7 @@ void Shard::resume_input(Connection& c) {
 
 proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
   if (c.phase != Phase::open || c.pending > 0 || c.input_paused) return proto::FrameVerdict::hold;
-  proto::Request req;
+  proto::Request& req = request_;  // reset by the parsers below
   if (c.mode == proto::Mode::json) {
     if (blank(frame)) return proto::FrameVerdict::next;
     const proto::ParseOutcome outcome = parser_.parse(frame, req);
@@ -212,7 +212,7 @@ void Shard::on_send_done(reactor::ConnKey key, int result) {
 }
 
 void Shard::queue_reply(Connection& c, std::string_view encoded) {
-  net::EventBuffer* b = net::EventBuffer::create(encoded);
+  net::EventBuffer* b = net::EventBuffer::create(&pool_, encoded);
   c.out.push(b, b->json(), /*droppable=*/false);
   mark_dirty(c);
   // Replies are never dropped, so a client that asks without reading is bounded by

@@ -28,6 +28,7 @@
 #include "common/clock.h"
 #include "metrics/shard_stats.h"
 #include "net/event_buffer.h"
+#include "net/event_pool.h"
 #include "proto/events.h"
 #include "reactor/reactor.h"
 
@@ -69,12 +70,29 @@ struct Leave {
   uint64_t session;
 };
 
-struct Publish {
-  std::string room, from, text, id;
-  bool has_id, has_ts;
-  int64_t ts;
-  uint64_t session;
-  Nanos arrived;
+// A msg as its owner needs it: views of the strings and the rest by value.
+struct MessageDraft {
+  std::string_view room, from, text, id;
+  bool has_id = false, has_ts = false;
+  int64_t ts = 0;
+  uint64_t session = 0;  // the sender's: the owner checks it is still a member
+  Nanos arrived = 0;     // when the frame arrived (broadcast latency)
+};
+
+// A msg on its way from the sender's home shard to the room's owner. It sits at the
+// start of one block from the home shard's EventPool with its strings right behind
+// it: the text is copied once (from the request into the block), and a steady flow
+// of messages allocates nothing. The owner gives the block back after sequencing.
+class Publish {
+ public:
+  static Publish* make(net::EventPool& pool, const MessageDraft& m);
+  static void release(Publish* p) { net::EventPool::release(p); }
+  MessageDraft draft() const;
+
+ private:
+  Publish() = default;
+  MessageDraft fields_;  // the views point into data_
+  char data_[];          // room | from | text | id
 };
 
 struct TypingNote {

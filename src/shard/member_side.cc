@@ -77,7 +77,7 @@ void Shard::on_whisper(Whisper& m) {
   if (!delivery_.whisper_fits(target->out.bytes(), line.size())) {
     stats_.messages_dropped[int(DropReason::outbound_full)].add();
   } else {
-    net::EventBuffer* b = net::EventBuffer::create(line);
+    net::EventBuffer* b = net::EventBuffer::create(&pool_, line);
     target->out.push(b, b->json(), /*droppable=*/true);
     mark_dirty(*target);
   }
@@ -86,7 +86,7 @@ void Shard::on_whisper(Whisper& m) {
 }
 
 void Shard::send_reply_to(const Requester& to, std::string_view encoded, int pending_done) {
-  net::EventBuffer* event = net::EventBuffer::create(encoded);
+  net::EventBuffer* event = net::EventBuffer::create(&pool_, encoded);
   if (to.shard != id_) return post<&Shard::on_reply>(to.shard, new Reply{to.key, event, pending_done});
   Reply local{to.key, event, pending_done};
   on_reply(local);

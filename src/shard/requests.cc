@@ -94,9 +94,11 @@ void Shard::do_leave(Connection& c, const proto::Request& r, LocalRooms::Room* r
 }
 
 void Shard::do_msg(Connection& c, const proto::Request& r) {
-  auto* p = new Publish{std::string(r.room), c.user, std::string(r.text), std::string(r.id),
-                        r.has_id, r.has_ts, r.ts, c.session, now_};
-  post<&Shard::on_publish>(shard_of(r.room, mesh_.shards()), p);
+  const MessageDraft m{r.room, c.user, r.text, r.id, r.has_id, r.has_ts, r.ts, c.session, now_};
+  const uint32_t owner = shard_of(r.room, mesh_.shards());
+  // Owned here: sequenced and encoded at once, straight from the request's views.
+  if (owner == id_) return publish(m);
+  post_envelope(owner, xshard::Envelope{&Shard::deliver_publish, Publish::make(pool_, m)});
 }
 
 void Shard::do_whisper(Connection& c, const proto::Request& r) {
@@ -133,7 +135,10 @@ void Shard::do_history(Connection& c, const proto::Request& r) {
 }
 
 void Shard::do_typing(Connection& c, const proto::Request& r) {
-  post<&Shard::on_typing>(shard_of(r.room, mesh_.shards()), new TypingNote{std::string(r.room), c.user, c.session, r.on});
+  const uint32_t owner = shard_of(r.room, mesh_.shards());
+  // Direct when owned here, like msg, so a typing note and a msg keep their order.
+  if (owner == id_) return typing(r.room, c.user, c.session, r.on);
+  post<&Shard::on_typing>(owner, new TypingNote{std::string(r.room), c.user, c.session, r.on});
 }
 
 }  // namespace chatd::shard

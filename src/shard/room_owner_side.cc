@@ -19,7 +19,7 @@ net::EventBuffer* Shard::encode_broadcast(const OwnedRoom& room, const Event& ev
   text_scratch_.clear();
   proto::encode_json(json_scratch_, ev, {});
   if (room.members().has_text_members()) proto::encode_text(text_scratch_, ev);
-  return net::EventBuffer::create(json_scratch_, text_scratch_, route);
+  return net::EventBuffer::create(&pool_, json_scratch_, text_scratch_, route);
 }
 
 template <class Event>
@@ -65,22 +65,41 @@ void Shard::on_leave(Leave& m) {
   broadcast_event(room, m.room, proto::UserLeft{m.room, user}, 0, now_);
 }
 
-void Shard::on_publish(Publish& m) {
+void Shard::deliver_publish(void* shard, void* body) {
+  auto* p = static_cast<Publish*>(body);
+  static_cast<Shard*>(shard)->publish(p->draft());
+  Publish::release(p);  // back to the sender's home shard's pool
+}
+
+void Shard::publish(const MessageDraft& m) {
   auto it = owned_rooms_.find(m.room);
   if (it == owned_rooms_.end() || !it->second->members().contains(m.session)) return;  // left meanwhile
   OwnedRoom& room = *it->second;
   proto::Message ev{m.room, m.from, m.text, room.next_seq(), {}, {}};
   if (m.has_id) ev.id = m.id;
   if (m.has_ts) ev.ts = m.ts;
-  net::EventBuffer* event = encode_broadcast(room, ev, {m.room, 0, m.arrived, /*is_message=*/true});
+  net::EventBuffer* event = encode_message(room, ev, {m.room, 0, m.arrived, /*is_message=*/true});
   fan_out(room, event);
   room.remember(net::EventRef(event));  // the history keeps the creation reference
 }
 
-void Shard::on_typing(TypingNote& m) {
-  auto it = owned_rooms_.find(m.room);
-  if (it == owned_rooms_.end() || !it->second->members().contains(m.session)) return;
-  broadcast_event(*it->second, m.room, proto::Typing{m.room, m.user, m.on}, m.session, now_);
+// The msg event is written in place: its text is copied once, from the request
+// (or the Publish block) into the buffer every member's queue will point at.
+net::EventBuffer* Shard::encode_message(const OwnedRoom& room, const proto::Message& ev,
+                                        const net::EventRoute& route) {
+  const bool text = room.members().has_text_members();
+  net::EventBuffer* b = net::EventBuffer::allocate(&pool_, route, proto::json_size(ev), text ? proto::text_size(ev) : 0);
+  proto::write_json(b->json_bytes(), ev);
+  if (text) proto::write_text(b->text_bytes(), ev);
+  return b;
+}
+
+void Shard::on_typing(TypingNote& m) { typing(m.room, m.user, m.session, m.on); }
+
+void Shard::typing(std::string_view room_name, std::string_view user, uint64_t session, bool on) {
+  auto it = owned_rooms_.find(room_name);
+  if (it == owned_rooms_.end() || !it->second->members().contains(session)) return;
+  broadcast_event(*it->second, room_name, proto::Typing{room_name, user, on}, session, now_);
 }
 
 void Shard::on_history_query(HistoryQuery& m) {

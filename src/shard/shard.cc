@@ -34,6 +34,7 @@ Shard::Shard(uint32_t id, ServerShared& shared, xshard::Mesh& mesh)
       mesh_(mesh),
       delivery_(shared.config.max_outbound, shared.config.slow_timeout),
       limits_{shared.config.max_text, shared.config.max_rooms_per_user, shared.config.rate_limit},
+      pool_(*shared.event_pools.emplace_back(std::make_unique<net::EventPool>())),
       outbox_(mesh.shards()),
       wake_needed_(mesh.shards(), false) {}
 

@@ -45,6 +45,10 @@ struct ServerShared {
   uint32_t max_conns = 1;
   std::atomic<uint32_t> connections{0};
   std::atomic<bool> stopping{false};
+  // One EventBuffer pool per shard, added by each Shard's constructor (on the thread
+  // that builds the shards; no shard thread touches this vector) and kept until the
+  // server goes: a buffer may be let go by any shard, after its own shard stopped.
+  std::vector<std::unique_ptr<net::EventPool>> event_pools;
 };
 
 class Shard final : public reactor::Handler {
@@ -137,8 +141,11 @@ class Shard final : public reactor::Handler {
   // --- the room owner's side (room_owner_side.cc)
   void on_join(Join& m);
   void on_leave(Leave& m);
-  void on_publish(Publish& m);
+  void publish(const MessageDraft& m);
+  static void deliver_publish(void* shard, void* body);
   void on_typing(TypingNote& m);
+  void typing(std::string_view room, std::string_view user, uint64_t session, bool on);
+  net::EventBuffer* encode_message(const OwnedRoom& room, const proto::Message& ev, const net::EventRoute& route);
   void on_history_query(HistoryQuery& m);
   void on_room_users_query(RoomUsersQuery& m);
   void on_rooms_query(RoomsQuery& m);
@@ -173,6 +180,7 @@ class Shard final : public reactor::Handler {
   Nanos now_ = 0;
   const chat::DeliveryPolicy delivery_;
   const chat::RequestLimits limits_;
+  net::EventPool& pool_;  // every EventBuffer and Publish this shard makes
 
   // Connections: a slab indexed by the low half of the key; the high half is a
   // generation so completions for a reused slot are recognised as stale.
@@ -199,6 +207,11 @@ class Shard final : public reactor::Handler {
   std::vector<bool> wake_needed_;
 
   proto::JsonRequestParser parser_;
+  // The request being handled. One per shard, reused, so its buffers (the rid) keep
+  // their capacity: a shard handles one frame at a time, to the end, and no handler
+  // runs another frame before it returns (replies that resume a connection arrive
+  // through the mailbox, never from inside a handler).
+  proto::Request request_;
   metrics::HdrHistogram broadcast_latency_ = metrics::make_latency_histogram();
   std::vector<Nanos> latency_pending_;  // arrival times of msgs fanned out this turn
   std::string scratch_;       // encoding buffer for direct replies, reused
