@@ -46,6 +46,8 @@ struct alignas(kCacheLine) ShardStats {
   Counter bytes_sent;
   Counter slow_consumer_disconnects;
   Counter ring_full;  // pushes that found a peer's ring full and were retried later
+  Counter inputs_held;  // requests held because an outbox they post to was over its watermark
+  Counter outbox_peak;  // the most envelopes any of its outboxes held at once
   Counter accept_errors;
   Counter mailbox_depth;
 };

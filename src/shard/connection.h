@@ -42,9 +42,11 @@ struct Connection {
   bool send_in_flight = false;  // the reactor holds iovecs into `out`
   bool dirty = false;           // listed for this turn's send flush
   bool input_paused = false;    // outbound over its bound: stop reading requests
+  bool held = false;            // an outbox its next request posts to is full: wait (backpressure.cc)
   bool peer_closed = false;     // EOF seen: finish what was read, flush, close
   uint16_t pending = 0;         // cross-shard replies awaited; requests wait meanwhile
   uint16_t migrate_to = 0;      // migrating: the home shard named by hello
+  uint32_t held_for = 0;        // held: the shard whose outbox is full (kAllShards: any)
   uint8_t send_entries = 0;     // queue entries the send in flight covers
 
   uint64_t session = 0;  // non-zero once logged in; unique per login across shards
@@ -56,12 +58,19 @@ struct Connection {
   chat::OverBound over_bound;  // since when broadcasts have had to be dropped
   Nanos deadline = 0;          // draining/lingering: close by then regardless
 
+  // Input: bounded by --max-frame per frame; while requests wait (pending replies,
+  // a full outbound queue, a full outbox) at most max_frame + 256 KiB is held,
+  // then the connection is not read until the backlog is worked off.
   proto::LineFramer framer;
+  // Output: bounded by --max-outbound (chat/delivery_policy.h says what happens at
+  // the bound: broadcasts dropped and counted, replies kept and input paused).
   net::OutboundQueue out;
   std::string handoff;              // migrating: the hello frame, to be replayed at home
   std::unique_ptr<chat::ListGather> gather;  // users/rooms: parts collected from every shard
 
   bool logged_in() const { return session != 0; }
+  // Whether the next frame may be handled now.
+  bool takes_frames() const { return phase == Phase::open && pending == 0 && !input_paused && !held; }
 };
 
 }  // namespace chatd::shard

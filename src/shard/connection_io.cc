@@ -105,7 +105,7 @@ void Shard::process_input(Connection& c, std::string_view data) {
 void Shard::resume_input(Connection& c) {
   if (c.phase == Phase::migrating) return hand_off(c);
   if (c.phase != Phase::open) return;
-  if (c.pending == 0 && !c.input_paused && c.framer.buffered() > 0) {
+  if (c.takes_frames() && c.framer.buffered() > 0) {
     const auto r = c.framer.resume([&](std::string_view f) { return on_frame(c, f); });
     if (r == proto::FeedResult::frame_too_large) return process_input(c, {});
     if (c.phase == Phase::migrating) return hand_off(c);
@@ -119,11 +119,11 @@ void Shard::resume_input(Connection& c) {
     c.receiving = true;
     reactor_->start_recv(c.key, c.fd);
   }
-  if (c.peer_closed && c.pending == 0 && !c.input_paused) drain_then_close(c, kByeGrace);
+  if (c.peer_closed && c.takes_frames()) drain_then_close(c, kByeGrace);
 }
 
 proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
-  if (c.phase != Phase::open || c.pending > 0 || c.input_paused) return proto::FrameVerdict::hold;
+  if (!c.takes_frames()) return proto::FrameVerdict::hold;
   proto::Request& req = request_;  // reset by the parsers below
   if (c.mode == proto::Mode::json) {
     if (blank(frame)) return proto::FrameVerdict::next;
@@ -156,8 +156,8 @@ proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
         break;
     }
   }
-  const bool keep_going = c.phase == Phase::open && c.pending == 0 && !c.input_paused;
-  return keep_going ? proto::FrameVerdict::next : proto::FrameVerdict::pause;
+  if (c.held) return proto::FrameVerdict::hold;  // not handled: it runs again once the outbox drains
+  return c.takes_frames() ? proto::FrameVerdict::next : proto::FrameVerdict::pause;
 }
 
 void Shard::on_recv_end(reactor::ConnKey key, int result) {

@@ -31,6 +31,7 @@ void Shard::refuse(Connection& c, const proto::Request& r, const chat::Refusal& 
 }
 
 void Shard::handle_request(Connection& c, const proto::Request& r, std::string_view frame) {
+  if (hold_if_backlogged(c, r)) return;  // runs again, from the start, once the outbox drains
   stats_.frames_received[int(r.op)].add();
   LocalRooms::Room* room = r.room_state == FieldState::present ? LocalRooms::membership(c.rooms, r.room) : nullptr;
   const chat::Sender sender{c.logged_in(), c.user, room != nullptr, c.rooms.size(), &c.bucket, now_};

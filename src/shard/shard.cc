@@ -35,8 +35,10 @@ Shard::Shard(uint32_t id, ServerShared& shared, xshard::Mesh& mesh)
       delivery_(shared.config.max_outbound, shared.config.slow_timeout),
       limits_{shared.config.max_text, shared.config.max_rooms_per_user, shared.config.rate_limit},
       pool_(*shared.event_pools.emplace_back(std::make_unique<net::EventPool>())),
-      outbox_(mesh.shards()),
-      wake_needed_(mesh.shards(), false) {}
+      wake_needed_(mesh.shards(), false) {
+  outbox_.reserve(mesh.shards());
+  for (uint32_t i = 0; i < mesh.shards(); ++i) outbox_.emplace_back(shared.outbox_watermark);
+}
 
 Shard::~Shard() { join(); }
 
@@ -92,6 +94,8 @@ void Shard::turn() {
   drain_mailbox();
   run_timers();
   flush_outbox();
+  report_backlog();
+  if (!held_.empty()) resume_held();
   flush_sends();
   if (!latency_pending_.empty()) record_broadcast_latencies();
   // Depth: what waits for this shard (its ring, its own outbox) and what it could
@@ -100,8 +104,10 @@ void Shard::turn() {
 }
 
 Nanos Shard::next_timeout() const {
-  const bool timers = !prompt_queue_.empty() || !slow_.empty() || !closing_.empty() || accept_paused_ ||
-                      shutting_down_;
+  // Held connections are re-checked every tick: another shard's backlog clears
+  // without waking us.
+  const bool timers = !prompt_queue_.empty() || !slow_.empty() || !closing_.empty() || !held_.empty() ||
+                      accept_paused_ || shutting_down_;
   if (shared_.stopping.load(std::memory_order_relaxed)) return 0;
   return timers ? kTick : -1;
 }

@@ -45,6 +45,9 @@ struct ServerShared {
   uint32_t max_conns = 1;
   std::atomic<uint32_t> connections{0};
   std::atomic<bool> stopping{false};
+  // Envelopes an outbox may hold before new client work that would post to it is
+  // held (see Shard::outbox_).
+  std::size_t outbox_watermark = 4096;
   // One EventBuffer pool per shard, added by each Shard's constructor (on the thread
   // that builds the shards; no shard thread touches this vector) and kept until the
   // server goes: a buffer may be let go by any shard, after its own shard stopped.
@@ -100,6 +103,15 @@ class Shard final : public reactor::Handler {
   void leave_everything(Connection& c);
   void check_slow_consumers();
   void hand_off(Connection& c);
+
+  // --- outbox backpressure (backpressure.cc)
+  static constexpr uint32_t kAllShards = UINT32_MAX;
+  static constexpr uint32_t kNoShard = UINT32_MAX - 1;
+  uint32_t request_target(const proto::Request& r) const;
+  bool admits(uint32_t target, bool resuming) const;
+  bool hold_if_backlogged(Connection& c, const proto::Request& r);
+  void resume_held();
+  void report_backlog();
 
   // --- requests on the home shard (requests.cc)
   void handle_request(Connection& c, const proto::Request& r, std::string_view frame);
@@ -203,8 +215,21 @@ class Shard final : public reactor::Handler {
   // Cross-shard: what this shard posted and has not yet handed over, one outbox per
   // destination. outbox_[id_] holds what it posted to itself; it is run in place
   // after the ring is drained, never pushed through the ring.
+  //
+  // Bound: ServerShared::outbox_watermark envelopes each. What is posted is never
+  // refused or dropped (it was accepted); instead a connection whose next request
+  // would post to an outbox over its watermark, or to a shard that reports itself
+  // backlogged (its own outboxes over theirs), is held: its input is not read until
+  // that outbox is back at half the watermark and the shard no longer backlogged
+  // (backpressure.cc). Envelopes posted without such a check are consequences of
+  // work already admitted (an ack, a reply, a broadcast per shard with members, a
+  // leave per room of a closing connection), so an outbox exceeds its watermark
+  // only by the admitted work still in flight times its fan-out.
   std::vector<xshard::Outbox> outbox_;
   std::vector<bool> wake_needed_;
+  std::vector<reactor::ConnKey> held_;          // connections held for an outbox
+  std::vector<reactor::ConnKey> held_scratch_;  // resume_held's working copy
+  bool backlogged_ = false;                     // as last reported in our mailbox
 
   proto::JsonRequestParser parser_;
   // The request being handled. One per shard, reused, so its buffers (the rid) keep

@@ -26,8 +26,10 @@ namespace chatd::shard::testing {
 
 class InProcessServer {
  public:
-  explicit InProcessServer(uint32_t shards, Config config = {}, std::size_t ring_capacity = 16 * 1024) {
+  explicit InProcessServer(uint32_t shards, Config config = {}, std::size_t ring_capacity = 16 * 1024,
+                           std::size_t outbox_watermark = 4096) {
     shared_.config = std::move(config);
+    shared_.outbox_watermark = outbox_watermark;
     shared_.config.bind = "127.0.0.1";
     shared_.backend = reactor::Backend::epoll;
     shared_.shards = shards;

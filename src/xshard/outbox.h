@@ -30,6 +30,7 @@ class Outbox {
     if (count_ == capacity_) grow();
     slots_[(head_ + count_) & (capacity_ - 1)] = e;
     ++count_;
+    if (count_ > peak_) peak_ = count_;
   }
 
   // Pushes from the front into `ring` as far as it has room; returns how many went.
@@ -60,6 +61,8 @@ class Outbox {
   std::size_t watermark() const { return watermark_; }
   bool over_watermark() const { return count_ >= watermark_; }
   bool below_low_watermark() const { return count_ <= watermark_ / 2; }
+  // The most envelopes it ever held at once: how far past the watermark it went.
+  std::size_t peak() const { return peak_; }
 
  private:
   static constexpr std::size_t kKeptCapacity = 256;  // 4 KiB kept across idle turns
@@ -91,6 +94,7 @@ class Outbox {
   std::size_t count_ = 0;
   std::size_t capacity_ = 0;  // a power of two
   std::size_t watermark_;
+  std::size_t peak_ = 0;
 };
 
 }  // namespace chatd::xshard

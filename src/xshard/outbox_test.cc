@@ -69,6 +69,7 @@ TEST(Outbox, WatermarksSayWhenToHoldAndWhenToResume) {
   EXPECT_FALSE(box.below_low_watermark());
   box.push(numbered(8));  // past the watermark: still kept
   EXPECT_EQ(box.size(), 9u);
+  EXPECT_EQ(box.peak(), 9u);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(number(box.take_front()), uintptr_t(i));
   EXPECT_FALSE(box.below_low_watermark());  // 5 left
   box.take_front();
