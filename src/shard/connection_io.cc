@@ -293,7 +293,7 @@ void Shard::check_slow_consumers() {
 
 void Shard::hand_off(Connection& c) {
   if (c.receiving || c.send_in_flight || !c.out.empty()) return;  // called again when they finish
-  auto* adopt = new Adopt{c.fd, c.mode, std::move(c.handoff)};
+  auto* adopt = new Adopt{UniqueFd(c.fd), c.mode, std::move(c.handoff)};
   adopt->input += c.framer.take_buffered();
   const uint32_t target = c.migrate_to;
   c.fd = -1;  // the fd now belongs to the home shard

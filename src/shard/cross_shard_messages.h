@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/unique_fd.h"
 #include "metrics/shard_stats.h"
 #include "net/event_buffer.h"
 #include "net/event_pool.h"
@@ -45,7 +46,7 @@ struct Requester {
 };
 
 struct Adopt {
-  int fd;
+  UniqueFd fd;  // closed if the envelope is discarded
   proto::Mode mode;
   std::string input;  // unprocessed bytes, starting with the hello frame
 };

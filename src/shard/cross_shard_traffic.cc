@@ -22,7 +22,9 @@ Requester Shard::requester(const Connection& c, std::string_view rid) const {
 }
 
 void Shard::deliver_broadcast(void* shard, void* body) {
-  static_cast<Shard*>(shard)->on_broadcast(static_cast<net::EventBuffer*>(body));
+  auto* event = static_cast<net::EventBuffer*>(body);
+  if (!shard) return event->release();  // discarded: let go of this shard's reference
+  static_cast<Shard*>(shard)->on_broadcast(event);
 }
 
 void Shard::post_broadcast(uint32_t target, net::EventBuffer* event) {
@@ -73,7 +75,7 @@ std::size_t Shard::outbox_depth() const {
 // ---- connections moving home
 
 void Shard::on_adopt(Adopt& m) {
-  Connection* c = add_connection(m.fd, m.mode);
+  Connection* c = add_connection(m.fd.release(), m.mode);
   c->framer.hold(m.input);  // replayed from the framer's own (padded) buffer
   if (shutting_down_) {
     reply(*c, proto::ErrorEvent{"server_shutdown", "server is shutting down", {}});
@@ -88,7 +90,7 @@ void Shard::on_adopt(Adopt& m) {
 
 void Shard::deliver_snapshot(void* shard, void* body) {
   std::unique_ptr<std::shared_ptr<SnapshotRequest>> request(static_cast<std::shared_ptr<SnapshotRequest>*>(body));
-  static_cast<Shard*>(shard)->on_snapshot(**request);
+  if (shard) static_cast<Shard*>(shard)->on_snapshot(**request);
 }
 
 xshard::Envelope Shard::snapshot_envelope(std::shared_ptr<SnapshotRequest> request) {

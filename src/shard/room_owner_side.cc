@@ -67,7 +67,7 @@ void Shard::on_leave(Leave& m) {
 
 void Shard::deliver_publish(void* shard, void* body) {
   auto* p = static_cast<Publish*>(body);
-  static_cast<Shard*>(shard)->publish(p->draft());
+  if (shard) static_cast<Shard*>(shard)->publish(p->draft());  // else discarded
   Publish::release(p);  // back to the sender's home shard's pool
 }
 

@@ -260,11 +260,12 @@ void Shard::reply(Connection& c, const Event& ev, std::string_view rid) {
 }
 
 // The trampoline an envelope carries: runs the handler named at the post, then
-// frees the message (the receiver owns it from the pop on).
+// frees the message (the receiver owns it from the pop on). Without a shard the
+// envelope is being discarded: only the freeing happens.
 template <class Msg, void (Shard::*Handler)(Msg&)>
 void Shard::deliver(void* shard, void* body) {
   std::unique_ptr<Msg> msg(static_cast<Msg*>(body));
-  (static_cast<Shard*>(shard)->*Handler)(*msg);
+  if (shard) (static_cast<Shard*>(shard)->*Handler)(*msg);
 }
 
 // Handler's parameter type must be Msg&: a message posted to the wrong handler

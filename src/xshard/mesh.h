@@ -23,6 +23,10 @@ namespace chatd::xshard {
 
 struct Mailbox {
   explicit Mailbox(std::size_t capacity) : ring(capacity) {}
+  // No shard may still run. What was never drained is discarded (bodies freed).
+  ~Mailbox() {
+    ring.drain([](Envelope&& e) { e.discard(); });
+  }
   // Bound: capacity envelopes. A producer that finds it full keeps the rest in its
   // own outbox (xshard/outbox.h) and retries every loop turn; nothing is dropped.
   MpscRing<Envelope> ring;

@@ -23,8 +23,18 @@ namespace chatd::xshard {
 class Outbox {
  public:
   explicit Outbox(std::size_t watermark = 4096) : watermark_(watermark) {}
-  Outbox(Outbox&&) = default;
-  Outbox& operator=(Outbox&&) = default;
+  Outbox(Outbox&& o) noexcept
+      : slots_(std::move(o.slots_)),
+        head_(std::exchange(o.head_, 0)),
+        count_(std::exchange(o.count_, 0)),
+        capacity_(std::exchange(o.capacity_, 0)),
+        watermark_(o.watermark_),
+        peak_(o.peak_) {}
+  Outbox& operator=(Outbox&&) = delete;
+  // What was never handed over is discarded (its bodies freed, nothing run).
+  ~Outbox() {
+    while (count_ > 0) take_front().discard();
+  }
 
   void push(Envelope e) {
     if (count_ == capacity_) grow();

@@ -79,5 +79,23 @@ TEST(Outbox, WatermarksSayWhenToHoldAndWhenToResume) {
   EXPECT_EQ(drain(ring), range(5, 9));
 }
 
+// What was never handed over is discarded when the outbox goes, also after a move:
+// every body freed once, nothing run.
+TEST(Outbox, DiscardsWhatItStillHoldsOnce) {
+  static int discarded, run;
+  discarded = run = 0;
+  const Envelope e{[](void* receiver, void*) { ++(receiver ? run : discarded); }, nullptr};
+  {
+    Outbox box(8);
+    for (int i = 0; i < 100; ++i) box.push(e);
+    Outbox moved(std::move(box));
+    EXPECT_EQ(moved.size(), 100u);
+    EXPECT_TRUE(box.empty());
+    moved.take_front().open(&moved);
+  }
+  EXPECT_EQ(run, 1);
+  EXPECT_EQ(discarded, 99);
+}
+
 }  // namespace
 }  // namespace chatd::xshard
