@@ -3,52 +3,53 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace chatd::chat {
 namespace {
 
-net::EventBuffer* msg(uint64_t seq) { return net::EventBuffer::create("{\"seq\":" + std::to_string(seq) + "}\n"); }
+std::vector<std::string> history(const OwnedRoom<std::string>& room, uint64_t since, std::size_t limit) {
+  std::vector<std::string> out;
+  room.history_since(since, limit, [&](const std::string& m) { out.push_back(m); });
+  return out;
+}
 
-TEST(OwnedRoom, MembershipCountsPerShard) {
-  OwnedRoom room(42, 4, 1000);
-  EXPECT_TRUE(room.add_member(1, "bob", 2, false));
-  EXPECT_TRUE(room.add_member(2, "alice", 2, true));
-  EXPECT_FALSE(room.add_member(1, "bob", 2, false));  // repeated join
-  EXPECT_EQ(room.member_count(), 2u);
-  EXPECT_EQ(room.members_per_shard()[2], 2u);
-  EXPECT_TRUE(room.has_text_members());
-  auto names = room.sorted_member_names();
-  ASSERT_EQ(names.size(), 2u);
-  EXPECT_EQ(names[0], "alice");
-  std::string user;
-  EXPECT_TRUE(room.remove_member(2, &user));
-  EXPECT_EQ(user, "alice");
-  EXPECT_FALSE(room.has_text_members());
-  EXPECT_FALSE(room.remove_member(2));
-  EXPECT_TRUE(room.remove_member(1));
-  EXPECT_TRUE(room.empty());
+void say(OwnedRoom<std::string>& room, int n) {
+  for (int i = 0; i < n; ++i) {
+    const uint64_t seq = room.next_seq();
+    room.remember("m" + std::to_string(seq));
+  }
+}
+
+TEST(OwnedRoom, SeqsStartAtOneAndEveryOneIsStored) {
+  OwnedRoom<std::string> room(42, 2, 10);
   EXPECT_EQ(room.epoch(), 42u);
+  EXPECT_EQ(room.last_seq(), 0u);
+  say(room, 3);
+  EXPECT_EQ(room.last_seq(), 3u);
+  EXPECT_EQ(history(room, 0, 100), (std::vector<std::string>{"m1", "m2", "m3"}));
+  EXPECT_EQ(history(room, 1, 1), (std::vector<std::string>{"m2"}));
 }
 
-TEST(OwnedRoom, HistoryKeepsTheLastCapacityInOrder) {
-  OwnedRoom room(1, 1, 1000);
-  for (int i = 0; i < 2500; ++i) room.remember(msg(room.next_seq()));
-  EXPECT_EQ(room.last_seq(), 2500u);
-  auto all = room.history_since(0, 5000);
-  ASSERT_EQ(all.size(), 1000u);
-  EXPECT_EQ(all.front(), "{\"seq\":1501}");
-  EXPECT_EQ(all.back(), "{\"seq\":2500}");
-  auto some = room.history_since(2000, 3);
-  ASSERT_EQ(some.size(), 3u);
-  EXPECT_EQ(some[0], "{\"seq\":2001}");
-  EXPECT_EQ(some[2], "{\"seq\":2003}");
-  EXPECT_TRUE(room.history_since(2500, 10).empty());
-  EXPECT_TRUE(room.history_since(0, 0).empty());
+TEST(OwnedRoom, RecoversAJoinWithinTheStoredWindow) {
+  OwnedRoom<std::string> room(7, 1, 10);
+  say(room, 25);  // holds 16..25
+  RecoveryVerdict v = room.recovery({20, 7});
+  EXPECT_TRUE(v.recovered);
+  EXPECT_EQ(v.missed, 5u);
+  EXPECT_EQ(history(room, 20, v.missed), (std::vector<std::string>{"m21", "m22", "m23", "m24", "m25"}));
+  EXPECT_TRUE(room.recovery({15, 7}).recovered);   // 16..25 all held
+  EXPECT_FALSE(room.recovery({14, 7}).recovered);  // 15 is gone
+  EXPECT_FALSE(room.recovery({20, 8}).recovered);  // another life of the room
+  EXPECT_EQ(room.recovery({25, 7}).missed, 0u);    // up to date
 }
 
-TEST(OwnedRoom, EmptyHistory) {
-  OwnedRoom room(1, 1, 1000);
-  EXPECT_TRUE(room.history_since(0, 100).empty());
+TEST(OwnedRoom, MembersAreKeptBesideTheHistory) {
+  OwnedRoom<std::string> room(1, 3, 10);
+  EXPECT_TRUE(room.members().add(5, "eve", 2, false));
+  EXPECT_EQ(room.members().per_shard()[2], 1u);
+  EXPECT_TRUE(room.members().remove(5));
+  EXPECT_TRUE(room.members().empty());
 }
 
 }  // namespace

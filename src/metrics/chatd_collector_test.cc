@@ -1,4 +1,6 @@
 #include "metrics/chatd_collector.h"
+#include "proto/error_code.h"
+#include "proto/request.h"
 
 #include <gtest/gtest.h>
 

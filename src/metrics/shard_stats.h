@@ -9,8 +9,6 @@
 
 #include "common/cache_line.h"
 #include "metrics/hdr_histogram.h"
-#include "proto/error_code.h"
-#include "proto/request.h"
 
 namespace chatd::metrics {
 
@@ -25,6 +23,12 @@ class Counter {
   std::atomic<uint64_t> v_{0};
 };
 
+// One counter per request op and per error code. Plain counts, so metrics/ needs
+// nothing from proto/ (they sit side by side); src/shard/shard.cc, which sees both,
+// checks that they equal proto::kOpCount and proto::kErrorCodeCount.
+constexpr int kFrameOpSlots = 11;
+constexpr int kErrorCodeSlots = 17;
+
 enum class DropReason : uint8_t { outbound_full, slow_consumer_close };
 constexpr int kDropReasonCount = 2;
 constexpr const char* kDropReasonNames[kDropReasonCount] = {"outbound_full", "slow_consumer_close"};
@@ -33,15 +37,17 @@ struct alignas(kCacheLine) ShardStats {
   Counter connections_active;
   Counter users_online;
   Counter rooms_owned;
-  Counter frames_received[proto::kOpCount];
+  Counter frames_received[kFrameOpSlots];
   Counter frames_invalid;  // frames that never got an op (bad_json, unknown_op)
-  Counter errors[proto::kErrorCodeCount];
+  Counter errors[kErrorCodeSlots];
   Counter messages_delivered;  // msg events queued to a member
   Counter messages_dropped[kDropReasonCount];
   Counter bytes_received;
   Counter bytes_sent;
   Counter slow_consumer_disconnects;
   Counter ring_full;  // pushes that found a peer's ring full and were retried later
+  Counter inputs_held;  // requests held because an outbox they post to was over its watermark
+  Counter outbox_peak;  // the most envelopes any of its outboxes held at once
   Counter accept_errors;
   Counter mailbox_depth;
 };

@@ -7,16 +7,20 @@
 //
 // Ownership: an atomic reference count. A shard that receives a buffer holds one
 // reference while it fans out; each queued entry holds one more, dropped when the
-// kernel has taken its bytes. The last release frees it, on whichever shard that is.
+// kernel has taken its bytes. The last release gives its memory back to the pool of
+// the shard that made it (EventPool), on whichever shard that happens.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "common/clock.h"
 
 namespace chatd::net {
+
+class EventPool;
 
 // Routing header for broadcasts (unused by direct replies).
 struct EventRoute {
@@ -28,8 +32,19 @@ struct EventRoute {
 
 class EventBuffer {
  public:
+  // A buffer holding copies of `json` and `text`; from `pool` (null: plain malloc).
+  static EventBuffer* create(EventPool* pool, std::string_view json, std::string_view text = {},
+                             const EventRoute& route = EventRoute(), uint32_t refs = 1);
   static EventBuffer* create(std::string_view json, std::string_view text = {}, const EventRoute& route = EventRoute(),
-                             uint32_t refs = 1);
+                             uint32_t refs = 1) {
+    return create(nullptr, json, text, route, refs);
+  }
+  // A buffer with room for `json_len` and `text_len` bytes that the caller writes in
+  // place (json_bytes(), text_bytes()) before anyone else sees it: how a msg event is
+  // encoded without a scratch copy. One reference.
+  static EventBuffer* allocate(EventPool* pool, const EventRoute& route, std::size_t json_len, std::size_t text_len);
+  char* json_bytes() { return data_ + room_len_; }
+  char* text_bytes() { return data_ + room_len_ + json_len_; }
 
   std::string_view json() const { return {data_ + room_len_, json_len_}; }
   std::string_view text() const { return {data_ + room_len_ + json_len_, text_len_}; }
@@ -62,6 +77,35 @@ class EventBuffer {
   uint64_t exclude_session_;
   Nanos arrived_;
   char data_[];  // room | json | text
+};
+
+// One owned reference to an EventBuffer, let go when the handle is destroyed: what
+// a room's history ring stores (chat/ keeps it without knowing the buffer type).
+class EventRef {
+ public:
+  EventRef() = default;
+  explicit EventRef(EventBuffer* adopted) : buffer_(adopted) {}  // takes over one reference
+  EventRef(EventRef&& other) noexcept : buffer_(std::exchange(other.buffer_, nullptr)) {}
+  EventRef& operator=(EventRef&& other) noexcept {
+    if (this != &other) {
+      reset();
+      buffer_ = std::exchange(other.buffer_, nullptr);
+    }
+    return *this;
+  }
+  EventRef(const EventRef&) = delete;
+  EventRef& operator=(const EventRef&) = delete;
+  ~EventRef() { reset(); }
+
+  void reset() {
+    if (buffer_) std::exchange(buffer_, nullptr)->release();
+  }
+  EventBuffer* get() const { return buffer_; }
+  EventBuffer* operator->() const { return buffer_; }
+  explicit operator bool() const { return buffer_ != nullptr; }
+
+ private:
+  EventBuffer* buffer_ = nullptr;
 };
 
 }  // namespace chatd::net

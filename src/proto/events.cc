@@ -1,5 +1,7 @@
 #include "proto/events.h"
 
+#include <cstring>
+
 #include "proto/json_writer.h"
 
 namespace chatd::proto {
@@ -101,6 +103,52 @@ void encode_text(std::string& out, const Message& e) {
   out += ": ";
   out += e.text;
   out += '\n';
+}
+
+namespace {
+
+constexpr std::string_view kMsgHead = "{\"ev\":\"msg\",\"room\":";
+constexpr std::string_view kFrom = ",\"from\":";
+constexpr std::string_view kText = ",\"text\":";
+constexpr std::string_view kSeq = ",\"seq\":";
+constexpr std::string_view kId = ",\"id\":";
+constexpr std::string_view kTs = ",\"ts\":";
+constexpr std::string_view kEnd = "}\n";
+
+char* put(char* out, std::string_view s) {
+  if (!s.empty()) std::memcpy(out, s.data(), s.size());  // an empty view may hold null
+  return out + s.size();
+}
+
+}  // namespace
+
+std::size_t json_size(const Message& e) {
+  std::size_t n = kMsgHead.size() + json_string_size(e.room) + kFrom.size() + json_string_size(e.from) +
+                  kText.size() + json_string_size(e.text) + kSeq.size() + int_size(int64_t(e.seq)) + kEnd.size();
+  if (e.id) n += kId.size() + json_string_size(*e.id);
+  if (e.ts) n += kTs.size() + int_size(*e.ts);
+  return n;
+}
+
+char* write_json(char* out, const Message& e) {
+  out = write_json_string(put(out, kMsgHead), e.room);
+  out = write_json_string(put(out, kFrom), e.from);
+  out = write_json_string(put(out, kText), e.text);
+  out = write_int(put(out, kSeq), int64_t(e.seq));
+  if (e.id) out = write_json_string(put(out, kId), *e.id);
+  if (e.ts) out = write_int(put(out, kTs), *e.ts);
+  return put(out, kEnd);
+}
+
+std::size_t text_size(const Message& e) { return e.room.size() + e.from.size() + e.text.size() + 6; }
+
+char* write_text(char* out, const Message& e) {
+  *out++ = '[';
+  out = put(put(out, e.room), "] ");
+  out = put(put(out, e.from), ": ");
+  out = put(out, e.text);
+  *out++ = '\n';
+  return out;
 }
 
 void encode_json(std::string& out, const Whisper& e, std::string_view) {

@@ -67,6 +67,14 @@ CHATD_EVENT(Bye)
 CHATD_EVENT(ErrorEvent)
 #undef CHATD_EVENT
 
+// The msg event written in place, into the shared buffer every member's queue
+// points at (net::EventBuffer::allocate): exact sizes first, then the bytes, the
+// same as encode_json / encode_text produce. Each write returns the end.
+std::size_t json_size(const Message& ev);
+char* write_json(char* out, const Message& ev);
+std::size_t text_size(const Message& ev);
+char* write_text(char* out, const Message& ev);
+
 // Renders `ev` for a connection of the given mode.
 template <class Event>
 void encode(Mode mode, std::string& out, const Event& ev, std::string_view rid = {}) {

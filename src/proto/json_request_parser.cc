@@ -1,5 +1,6 @@
 #include "proto/json_request_parser.h"
 
+#include <cstring>
 #include <new>
 
 #include "proto/json_writer.h"
@@ -86,6 +87,28 @@ Key match_key(std::string_view key) {
   return Key::unknown;
 }
 
+// Reads a string value (the msg/whisper text). One without escapes is its own raw
+// bytes, so the view points into the frame and nothing is copied: the text goes
+// from the receive buffer straight into the shared event buffer. Only a string with
+// escapes is unescaped (into the parser's string buffer). The raw bytes are valid
+// UTF-8 and free of unescaped control characters either way: simdjson's first stage
+// checks the whole frame. Not inlined, so that parse() keeps one inlined copy of
+// each getter (see Key); short fields (room, user, ...) keep the plain copy.
+[[gnu::noinline]] simdjson::error_code read_string_in_place(simdjson::ondemand::value& v, std::string_view& out) {
+  const std::string_view token = v.raw_json_token();  // a peek: the string and what follows it
+  if (token.size() >= 2 && token.front() == '"') {
+    const char* body = token.data() + 1;
+    const auto* close = static_cast<const char*>(std::memchr(body, '"', token.size() - 1));
+    if (close != nullptr && std::memchr(body, '\\', std::size_t(close - body)) == nullptr) {
+      simdjson::ondemand::raw_json_string raw;
+      if (auto e = v.get_raw_json_string().get(raw)) return e;
+      out = std::string_view(body, std::size_t(close - body));
+      return simdjson::SUCCESS;
+    }
+  }
+  return v.get_string().get(out);  // escapes to undo, or not a string at all
+}
+
 bool has_escape(simdjson::ondemand::raw_json_string raw) {
   for (const char* p = raw.raw(); *p != '"'; ++p)
     if (*p == '\\') return true;
@@ -133,6 +156,7 @@ ParseOutcome JsonRequestParser::parse(std::string_view frame, Request& r) {
 
     FieldState* state = nullptr;
     std::string_view* str = nullptr;
+    bool in_place = false;  // the text: read without a copy when it has no escapes
     int64_t* num = nullptr;
     const char* num_error = nullptr;
     switch (key) {
@@ -140,7 +164,7 @@ ParseOutcome JsonRequestParser::parse(std::string_view frame, Request& r) {
       case Key::room: state = &r.room_state, str = &r.room; break;
       case Key::user: state = &r.user_state, str = &r.user; break;
       case Key::to: state = &r.to_state, str = &r.to; break;
-      case Key::text: state = &r.text_state, str = &r.text; break;
+      case Key::text: state = &r.text_state, str = &r.text, in_place = true; break;
       case Key::ts: num = &r.ts, num_error = "ts must be a signed 64-bit integer", r.has_ts = true; break;
       case Key::since: num = &r.since, num_error = "since must be an integer"; break;
       case Key::limit: num = &r.limit, num_error = "limit must be an integer"; break;
@@ -174,7 +198,7 @@ ParseOutcome JsonRequestParser::parse(std::string_view frame, Request& r) {
         continue;
     }
     if (str != nullptr) {
-      auto e = v.get_string().get(*str);
+      auto e = in_place ? read_string_in_place(v, *str) : v.get_string().get(*str);
       if (e == simdjson::INCORRECT_TYPE) {
         // Left for On Demand to skip (unchecked): the whole frame is checked below.
         *state = FieldState::wrong_type;

@@ -37,6 +37,32 @@ class JsonRequestParserTest : public ::testing::Test {
   std::unique_ptr<char[]> input_;
 };
 
+// ---- the text without a copy ----
+
+// A text without escapes is a view into the frame itself (it is copied once, into
+// the shared event buffer, later); one with escapes is unescaped.
+TEST_F(JsonRequestParserTest, TextWithoutEscapesPointsIntoTheFrame) {
+  ASSERT_TRUE(parse(R"({"op":"msg","room":"r","text":"plain text, ok" ,"id":"x"})").ok());
+  EXPECT_EQ(req_.text, "plain text, ok");
+  EXPECT_GE(req_.text.data(), input_.get());
+  EXPECT_LT(req_.text.data(), input_.get() + 64);
+  ASSERT_TRUE(parse(R"({"op":"msg","room":"r","text":"a \"quote\" and \\ \n"})").ok());
+  EXPECT_EQ(req_.text, "a \"quote\" and \\ \n");
+  ASSERT_TRUE(parse(R"({"op":"msg","room":"r","text":""})").ok());
+  EXPECT_EQ(req_.text, "");
+  EXPECT_EQ(req_.text_state, FieldState::present);
+  ASSERT_TRUE(parse(R"({"op":"msg","room":"r","text":"\u00e9t\u00e9 \t"})").ok());
+  EXPECT_EQ(req_.text, "\xc3\xa9t\xc3\xa9 \t"sv);
+}
+
+TEST_F(JsonRequestParserTest, TextOfTheWrongTypeOrBrokenIsStillRefused) {
+  ASSERT_TRUE(parse(R"({"op":"msg","room":"r","text":5})").ok());
+  EXPECT_EQ(req_.text_state, FieldState::wrong_type);
+  EXPECT_EQ(error_of(R"({"op":"msg","text":"bad \x escape"})"), ParseError::bad_json);
+  EXPECT_EQ(error_of("{\"op\":\"msg\",\"text\":\"bad \xff utf8\"}"), ParseError::bad_json);
+  EXPECT_EQ(error_of("{\"op\":\"msg\",\"text\":\"raw \x01 control\"}"), ParseError::bad_json);
+}
+
 // ---- ops ----
 
 TEST_F(JsonRequestParserTest, EveryOpParses) {

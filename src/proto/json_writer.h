@@ -14,6 +14,14 @@ namespace chatd::proto {
 void append_json_string(std::string& out, std::string_view s);
 void append_int(std::string& out, int64_t v);
 
+// The same renderings written into a caller's buffer, for events encoded in place
+// (the msg event goes straight into the shared EventBuffer): the exact size first,
+// then the bytes; each write returns the end of what it wrote.
+std::size_t json_string_size(std::string_view s);
+char* write_json_string(char* out, std::string_view s);
+std::size_t int_size(int64_t v);
+char* write_int(char* out, int64_t v);
+
 class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}

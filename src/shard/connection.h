@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "chat/delivery_policy.h"
+#include "chat/local_rooms.h"
 #include "chat/token_bucket.h"
+#include "chat/user_list.h"
 #include "common/clock.h"
 #include "net/outbound_queue.h"
 #include "proto/events.h"
@@ -17,8 +20,9 @@
 
 namespace chatd::shard {
 
-struct LocalRoom;
-struct Gather;
+struct Connection;
+// The rooms this shard hosts members of, with the connections as members.
+using LocalRooms = chat::LocalRooms<Connection*>;
 
 enum class Phase : uint8_t {
   open,       // reading and answering
@@ -38,41 +42,35 @@ struct Connection {
   bool send_in_flight = false;  // the reactor holds iovecs into `out`
   bool dirty = false;           // listed for this turn's send flush
   bool input_paused = false;    // outbound over its bound: stop reading requests
+  bool held = false;            // an outbox its next request posts to is full: wait (backpressure.cc)
   bool peer_closed = false;     // EOF seen: finish what was read, flush, close
   uint16_t pending = 0;         // cross-shard replies awaited; requests wait meanwhile
   uint16_t migrate_to = 0;      // migrating: the home shard named by hello
+  uint32_t held_for = 0;        // held: the shard whose outbox is full (kAllShards: any)
   uint8_t send_entries = 0;     // queue entries the send in flight covers
 
   uint64_t session = 0;  // non-zero once logged in; unique per login across shards
   std::string user;
-  std::vector<LocalRoom*> rooms;
+  LocalRooms::Memberships rooms;
   std::string current_room;  // text mode: where plain lines go
   chat::TokenBucket bucket;
 
-  Nanos over_bound_since = 0;  // when broadcasts first had to be dropped; 0 = under
+  chat::OverBound over_bound;  // since when broadcasts have had to be dropped
   Nanos deadline = 0;          // draining/lingering: close by then regardless
 
+  // Input: bounded by --max-frame per frame; while requests wait (pending replies,
+  // a full outbound queue, a full outbox) at most max_frame + 256 KiB is held,
+  // then the connection is not read until the backlog is worked off.
   proto::LineFramer framer;
+  // Output: bounded by --max-outbound (chat/delivery_policy.h says what happens at
+  // the bound: broadcasts dropped and counted, replies kept and input paused).
   net::OutboundQueue out;
   std::string handoff;              // migrating: the hello frame, to be replayed at home
-  std::unique_ptr<Gather> gather;   // users/rooms: parts collected from every shard
+  std::unique_ptr<chat::ListGather> gather;  // users/rooms: parts collected from every shard
 
   bool logged_in() const { return session != 0; }
-};
-
-// The members of one room who live on this shard.
-struct LocalRoom {
-  std::string name;
-  std::vector<Connection*> members;
-};
-
-// An answer assembled from every shard (`users`, `rooms`).
-struct Gather {
-  uint32_t parts_missing = 0;
-  std::string rid;
-  std::vector<std::string> names;  // users
-  uint64_t count = 0;
-  std::vector<std::pair<std::string, uint64_t>> rooms;
+  // Whether the next frame may be handled now.
+  bool takes_frames() const { return phase == Phase::open && pending == 0 && !input_paused && !held; }
 };
 
 }  // namespace chatd::shard

@@ -105,7 +105,7 @@ void Shard::process_input(Connection& c, std::string_view data) {
 void Shard::resume_input(Connection& c) {
   if (c.phase == Phase::migrating) return hand_off(c);
   if (c.phase != Phase::open) return;
-  if (c.pending == 0 && !c.input_paused && c.framer.buffered() > 0) {
+  if (c.takes_frames() && c.framer.buffered() > 0) {
     const auto r = c.framer.resume([&](std::string_view f) { return on_frame(c, f); });
     if (r == proto::FeedResult::frame_too_large) return process_input(c, {});
     if (c.phase == Phase::migrating) return hand_off(c);
@@ -119,12 +119,12 @@ void Shard::resume_input(Connection& c) {
     c.receiving = true;
     reactor_->start_recv(c.key, c.fd);
   }
-  if (c.peer_closed && c.pending == 0 && !c.input_paused) drain_then_close(c, kByeGrace);
+  if (c.peer_closed && c.takes_frames()) drain_then_close(c, kByeGrace);
 }
 
 proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
-  if (c.phase != Phase::open || c.pending > 0 || c.input_paused) return proto::FrameVerdict::hold;
-  proto::Request req;
+  if (!c.takes_frames()) return proto::FrameVerdict::hold;
+  proto::Request& req = request_;  // reset by the parsers below
   if (c.mode == proto::Mode::json) {
     if (blank(frame)) return proto::FrameVerdict::next;
     const proto::ParseOutcome outcome = parser_.parse(frame, req);
@@ -156,8 +156,8 @@ proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
         break;
     }
   }
-  const bool keep_going = c.phase == Phase::open && c.pending == 0 && !c.input_paused;
-  return keep_going ? proto::FrameVerdict::next : proto::FrameVerdict::pause;
+  if (c.held) return proto::FrameVerdict::hold;  // not handled: it runs again once the outbox drains
+  return c.takes_frames() ? proto::FrameVerdict::next : proto::FrameVerdict::pause;
 }
 
 void Shard::on_recv_end(reactor::ConnKey key, int result) {
@@ -205,19 +205,19 @@ void Shard::on_send_done(reactor::ConnKey key, int result) {
   } else if (c->phase == Phase::migrating) {
     return hand_off(*c);
   }
-  if (c->input_paused && c->out.bytes() <= config_.max_outbound / 2) {
+  if (c->input_paused && delivery_.resume_input(c->out.bytes())) {
     c->input_paused = false;
     resume_input(*c);
   }
 }
 
 void Shard::queue_reply(Connection& c, std::string_view encoded) {
-  net::EventBuffer* b = net::EventBuffer::create(encoded);
+  net::EventBuffer* b = net::EventBuffer::create(&pool_, encoded);
   c.out.push(b, b->json(), /*droppable=*/false);
   mark_dirty(c);
   // Replies are never dropped, so a client that asks without reading is bounded by
   // no longer reading its requests.
-  if (c.out.bytes() > config_.max_outbound) c.input_paused = true;
+  if (delivery_.pause_input(c.out.bytes())) c.input_paused = true;
 }
 
 void Shard::drain_then_close(Connection& c, Nanos grace) {
@@ -262,17 +262,11 @@ void Shard::free_slot(Connection& c) {
 }
 
 void Shard::leave_everything(Connection& c) {
-  for (LocalRoom* room : c.rooms) {
-    std::erase(room->members, &c);
-    auto* leave = new xshard::Leave{room->name, c.user, c.session};
-    const uint32_t owner = shard_of(room->name, mesh_.shards());
-    if (room->members.empty()) local_rooms_.erase(room->name);
-    post(owner, xshard::Kind::leave, leave);
-  }
-  c.rooms.clear();
+  local_rooms_.remove_all(c.rooms, &c, [&](std::string_view room) {
+    post<&Shard::on_leave>(shard_of(room, mesh_.shards()), new Leave{std::string(room), c.user, c.session});
+  });
   if (c.logged_in()) {
-    auto it = users_.find(c.user);
-    if (it != users_.end() && it->second == &c) users_.erase(it);
+    users_.release(c.user, &c);
     stats_.users_online.set(users_.size());
   }
 }
@@ -281,12 +275,11 @@ void Shard::check_slow_consumers() {
   std::erase_if(slow_, [&](reactor::ConnKey key) {
     Connection* c = find(key);
     if (!c || c->phase != Phase::open) return true;
-    // Hysteresis: a queue kept just under the bound by drops is still over it.
-    if (c->out.bytes() <= config_.max_outbound / 2) {
-      c->over_bound_since = 0;
-      return true;
+    switch (delivery_.check_slow(c->out.bytes(), c->over_bound, now_)) {
+      case chat::SlowVerdict::forgiven: return true;
+      case chat::SlowVerdict::watching: return false;
+      case chat::SlowVerdict::disconnect: break;
     }
-    if (now_ - c->over_bound_since < config_.slow_timeout) return false;
     // Over the bound for too long: drop its backlog (counted), tell it why, close.
     stats_.messages_dropped[int(DropReason::slow_consumer_close)].add(c->out.drop_droppable(c->send_in_flight ? c->send_entries : 0));
     stats_.slow_consumer_disconnects.add();
@@ -300,12 +293,12 @@ void Shard::check_slow_consumers() {
 
 void Shard::hand_off(Connection& c) {
   if (c.receiving || c.send_in_flight || !c.out.empty()) return;  // called again when they finish
-  auto* adopt = new xshard::Adopt{c.fd, c.mode, std::move(c.handoff)};
+  auto* adopt = new Adopt{UniqueFd(c.fd), c.mode, std::move(c.handoff)};
   adopt->input += c.framer.take_buffered();
   const uint32_t target = c.migrate_to;
   c.fd = -1;  // the fd now belongs to the home shard
   free_slot(c);
-  post(target, xshard::Kind::adopt, adopt);
+  post<&Shard::on_adopt>(target, adopt);
 }
 
 }  // namespace chatd::shard

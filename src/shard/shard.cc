@@ -16,6 +16,10 @@
 #include "common/log.h"
 
 namespace chatd::shard {
+
+static_assert(metrics::kFrameOpSlots == proto::kOpCount, "one frames_received counter per op");
+static_assert(metrics::kErrorCodeSlots == proto::kErrorCodeCount, "one errors counter per error code");
+
 namespace {
 
 constexpr Nanos kTick = 20 * kMillis;            // timer resolution while timers are pending
@@ -28,8 +32,13 @@ Shard::Shard(uint32_t id, ServerShared& shared, xshard::Mesh& mesh)
       shared_(shared),
       config_(shared.config),
       mesh_(mesh),
-      outbox_(mesh.shards()),
-      wake_needed_(mesh.shards(), false) {}
+      delivery_(shared.config.max_outbound, shared.config.slow_timeout),
+      limits_{shared.config.max_text, shared.config.max_rooms_per_user, shared.config.rate_limit},
+      pool_(*shared.event_pools.emplace_back(std::make_unique<net::EventPool>())),
+      wake_needed_(mesh.shards(), false) {
+  outbox_.reserve(mesh.shards());
+  for (uint32_t i = 0; i < mesh.shards(); ++i) outbox_.emplace_back(shared.outbox_watermark);
+}
 
 Shard::~Shard() { join(); }
 
@@ -74,8 +83,7 @@ void Shard::run(int listen_fd, int cpu, const std::function<void(Result<void>)>&
 }
 
 void Shard::turn() {
-  const bool idle = local_queue_.empty() && dirty_.empty() &&
-                    std::all_of(outbox_.begin(), outbox_.end(), [](auto& q) { return q.empty(); });
+  const bool idle = dirty_.empty() && outboxes_empty();
   if (idle && mesh_.prepare_to_sleep(id_)) {
     reactor_->poll(*this, next_timeout());
     mesh_.woke_up(id_);
@@ -86,18 +94,20 @@ void Shard::turn() {
   drain_mailbox();
   run_timers();
   flush_outbox();
+  report_backlog();
+  if (!held_.empty()) resume_held();
   flush_sends();
   if (!latency_pending_.empty()) record_broadcast_latencies();
-  // Depth: what waits for this shard (its ring, its own queue) and what it could
+  // Depth: what waits for this shard (its ring, its own outbox) and what it could
   // not yet hand to full peers.
-  stats_.mailbox_depth.set(mesh_.mailbox(id_).ring.size_approx() + local_queue_.size() +
-                           std::accumulate(outbox_.begin(), outbox_.end(), std::size_t(0),
-                                           [](std::size_t n, auto& q) { return n + q.size(); }));
+  stats_.mailbox_depth.set(mesh_.mailbox(id_).ring.size_approx() + outbox_depth());
 }
 
 Nanos Shard::next_timeout() const {
-  const bool timers = !prompt_queue_.empty() || !slow_.empty() || !closing_.empty() || accept_paused_ ||
-                      shutting_down_;
+  // Held connections are re-checked every tick: another shard's backlog clears
+  // without waking us.
+  const bool timers = !prompt_queue_.empty() || !slow_.empty() || !closing_.empty() || !held_.empty() ||
+                      accept_paused_ || shutting_down_;
   if (shared_.stopping.load(std::memory_order_relaxed)) return 0;
   return timers ? kTick : -1;
 }

@@ -13,21 +13,29 @@
 #include <unordered_map>
 #include <vector>
 
+#include "chat/delivery_policy.h"
+#include "chat/epoch_source.h"
+#include "chat/name_registry.h"
 #include "chat/owned_room.h"
+#include "chat/request_checks.h"
 #include "common/string_map.h"
 #include "config/config.h"
 #include "proto/error_code.h"
 #include "proto/json_request_parser.h"
 #include "proto/request.h"
 #include "reactor/reactor.h"
-#include "shard/connection.h"
 #include "metrics/shard_stats.h"
+#include "shard/connection.h"
+#include "shard/cross_shard_messages.h"
 #include "xshard/mesh.h"
+#include "xshard/outbox.h"
 
 namespace chatd::shard {
 
 using metrics::DropReason;
 using metrics::ShardStats;
+// A room this shard owns; its history keeps references to the encoded msgs.
+using OwnedRoom = chat::OwnedRoom<net::EventRef>;
 
 // What every shard shares, read-mostly; only the accept/close path writes here.
 struct ServerShared {
@@ -37,6 +45,13 @@ struct ServerShared {
   uint32_t max_conns = 1;
   std::atomic<uint32_t> connections{0};
   std::atomic<bool> stopping{false};
+  // Envelopes an outbox may hold before new client work that would post to it is
+  // held (see Shard::outbox_).
+  std::size_t outbox_watermark = 4096;
+  // One EventBuffer pool per shard, added by each Shard's constructor (on the thread
+  // that builds the shards; no shard thread touches this vector) and kept until the
+  // server goes: a buffer may be let go by any shard, after its own shard stopped.
+  std::vector<std::unique_ptr<net::EventPool>> event_pools;
 };
 
 class Shard final : public reactor::Handler {
@@ -49,6 +64,11 @@ class Shard final : public reactor::Handler {
   void start(int listen_fd, int cpu, std::function<void(Result<void>)> ready);
   void join();
   const ShardStats& stats() const { return stats_; }
+
+  // For the metrics thread: an envelope asking this shard for its snapshot (see
+  // snapshot.h), and how to free one that could not be posted.
+  static xshard::Envelope snapshot_envelope(std::shared_ptr<SnapshotRequest> request);
+  static void drop_snapshot_envelope(xshard::Envelope e);
 
   // reactor::Handler
   void on_accept(int fd) override;
@@ -84,11 +104,20 @@ class Shard final : public reactor::Handler {
   void check_slow_consumers();
   void hand_off(Connection& c);
 
+  // --- outbox backpressure (backpressure.cc)
+  static constexpr uint32_t kAllShards = UINT32_MAX;
+  static constexpr uint32_t kNoShard = UINT32_MAX - 1;
+  uint32_t request_target(const proto::Request& r) const;
+  bool admits(uint32_t target, bool resuming) const;
+  bool hold_if_backlogged(Connection& c, const proto::Request& r);
+  void resume_held();
+  void report_backlog();
+
   // --- requests on the home shard (requests.cc)
   void handle_request(Connection& c, const proto::Request& r, std::string_view frame);
   void do_hello(Connection& c, const proto::Request& r, std::string_view frame);
   void do_join(Connection& c, const proto::Request& r);
-  void do_leave(Connection& c, const proto::Request& r);
+  void do_leave(Connection& c, const proto::Request& r, LocalRooms::Room* room);
   void do_msg(Connection& c, const proto::Request& r);
   void do_whisper(Connection& c, const proto::Request& r);
   void do_users(Connection& c, const proto::Request& r);
@@ -97,48 +126,61 @@ class Shard final : public reactor::Handler {
   void do_typing(Connection& c, const proto::Request& r);
   void send_error(Connection& c, proto::ErrorCode code, std::string_view msg, std::string_view rid,
                   std::string_view op);
+  void refuse(Connection& c, const proto::Request& r, const chat::Refusal& refusal);
   template <class Event>
   void reply(Connection& c, const Event& ev, std::string_view rid = {});
   void join_room_request(Connection& c, std::string_view room, std::string_view rid);
-  LocalRoom* local_membership(Connection& c, std::string_view room);
-  bool take_rate_token(Connection& c);
 
-  // --- cross-shard traffic (xshard.cc)
-  template <class Body>
-  void post(uint32_t target, xshard::Kind kind, Body* body);
+  // --- cross-shard traffic (cross_shard_traffic.cc): messages are posted to a
+  // per-destination outbox, pushed to the target's ring in batches, and run there
+  // by the handler named at the post (post<&Shard::on_join>(target, join)).
+  template <auto Handler, class Msg>
+  void post(uint32_t target, Msg* msg);
+  void post_broadcast(uint32_t target, net::EventBuffer* event);
   void post_envelope(uint32_t target, xshard::Envelope e);
   void drain_mailbox();
   void flush_outbox();
-  void handle(xshard::Envelope e);
-  xshard::Requester requester(const Connection& c, std::string_view rid) const;
-  void on_adopt(xshard::Adopt& m);
-  void on_join(xshard::Join& m);
-  void on_join_ack(xshard::JoinAck& m);
-  void on_leave(xshard::Leave& m);
-  void on_publish(xshard::Publish& m);
-  void on_typing(xshard::TypingNote& m);
-  void on_broadcast(net::EventBuffer* event);
-  void on_whisper(xshard::Whisper& m);
-  void on_reply(xshard::Reply& m);
-  void on_history_query(xshard::HistoryQuery& m);
-  void on_room_users_query(xshard::RoomUsersQuery& m);
-  void on_users_query(xshard::UsersQuery& m);
-  void on_users_part(xshard::UsersPart& m);
-  void on_rooms_query(xshard::RoomsQuery& m);
-  void on_rooms_part(xshard::RoomsPart& m);
-  void on_snapshot(xshard::SnapshotRequest& m);
-  void record_broadcast_latencies();
-  void fan_out(chat::OwnedRoom& room, net::EventBuffer* event);
+  bool outboxes_empty() const;
+  std::size_t outbox_depth() const;
+  Requester requester(const Connection& c, std::string_view rid) const;
+  void on_adopt(Adopt& m);
+  void on_snapshot(SnapshotRequest& m);
+  template <class Msg, void (Shard::*Handler)(Msg&)>
+  static void deliver(void* shard, void* body);
+  static void deliver_broadcast(void* shard, void* body);
+  static void deliver_snapshot(void* shard, void* body);
+
+  // --- the room owner's side (room_owner_side.cc)
+  void on_join(Join& m);
+  void on_leave(Leave& m);
+  void publish(const MessageDraft& m);
+  static void deliver_publish(void* shard, void* body);
+  void on_typing(TypingNote& m);
+  void typing(std::string_view room, std::string_view user, uint64_t session, bool on);
+  net::EventBuffer* encode_message(const OwnedRoom& room, const proto::Message& ev, const net::EventRoute& route);
+  void on_history_query(HistoryQuery& m);
+  void on_room_users_query(RoomUsersQuery& m);
+  void on_rooms_query(RoomsQuery& m);
+  void fan_out(const OwnedRoom& room, net::EventBuffer* event);
   template <class Event>
-  net::EventBuffer* encode_broadcast(const chat::OwnedRoom& room, const Event& ev, const net::EventRoute& route);
+  net::EventBuffer* encode_broadcast(const OwnedRoom& room, const Event& ev, const net::EventRoute& route);
   template <class Event>
-  void broadcast_event(chat::OwnedRoom& room, std::string_view room_name, const Event& ev, uint64_t exclude,
+  void broadcast_event(const OwnedRoom& room, std::string_view room_name, const Event& ev, uint64_t exclude,
                        Nanos arrived);
-  void send_reply_to(const xshard::Requester& to, std::string_view encoded, int pending_done);
+
+  // --- the members' and users' side (member_side.cc)
+  void on_join_ack(JoinAck& m);
+  void on_broadcast(net::EventBuffer* event);
+  void on_whisper(Whisper& m);
+  void on_reply(Reply& m);
+  void on_users_query(UsersQuery& m);
+  void on_users_part(UsersPart& m);
+  void on_rooms_part(RoomsPart& m);
+  void record_broadcast_latencies();
+  void send_reply_to(const Requester& to, std::string_view encoded, int pending_done);
   void complete_pending(Connection& c, int n);
   void finish_users(Connection& c);
   void finish_rooms(Connection& c);
-  uint64_t new_epoch();
 
   const uint32_t id_;
   ServerShared& shared_;
@@ -148,6 +190,9 @@ class Shard final : public reactor::Handler {
   std::thread thread_;
   ShardStats stats_;
   Nanos now_ = 0;
+  const chat::DeliveryPolicy delivery_;
+  const chat::RequestLimits limits_;
+  net::EventPool& pool_;  // every EventBuffer and Publish this shard makes
 
   // Connections: a slab indexed by the low half of the key; the high half is a
   // generation so completions for a reused slot are recognised as stale.
@@ -161,18 +206,37 @@ class Shard final : public reactor::Handler {
   std::vector<reactor::ConnKey> closing_;                         // draining or lingering
 
   // Users whose home is this shard, and the rooms this shard hosts members of / owns.
-  StringMap<Connection*> users_;
-  StringMap<std::unique_ptr<LocalRoom>> local_rooms_;
-  StringMap<std::unique_ptr<chat::OwnedRoom>> owned_rooms_;
+  chat::NameRegistry<Connection*> users_;
+  LocalRooms local_rooms_;
+  StringMap<std::unique_ptr<OwnedRoom>> owned_rooms_;
   uint64_t session_counter_ = 0;
-  uint64_t last_epoch_ = 0;
+  chat::EpochSource epochs_;
 
-  // Cross-shard: envelopes for ourselves, and those a full ring made us keep.
-  std::deque<xshard::Envelope> local_queue_;
-  std::vector<std::deque<xshard::Envelope>> outbox_;
+  // Cross-shard: what this shard posted and has not yet handed over, one outbox per
+  // destination. outbox_[id_] holds what it posted to itself; it is run in place
+  // after the ring is drained, never pushed through the ring.
+  //
+  // Bound: ServerShared::outbox_watermark envelopes each. What is posted is never
+  // refused or dropped (it was accepted); instead a connection whose next request
+  // would post to an outbox over its watermark, or to a shard that reports itself
+  // backlogged (its own outboxes over theirs), is held: its input is not read until
+  // that outbox is back at half the watermark and the shard no longer backlogged
+  // (backpressure.cc). Envelopes posted without such a check are consequences of
+  // work already admitted (an ack, a reply, a broadcast per shard with members, a
+  // leave per room of a closing connection), so an outbox exceeds its watermark
+  // only by the admitted work still in flight times its fan-out.
+  std::vector<xshard::Outbox> outbox_;
   std::vector<bool> wake_needed_;
+  std::vector<reactor::ConnKey> held_;          // connections held for an outbox
+  std::vector<reactor::ConnKey> held_scratch_;  // resume_held's working copy
+  bool backlogged_ = false;                     // as last reported in our mailbox
 
   proto::JsonRequestParser parser_;
+  // The request being handled. One per shard, reused, so its buffers (the rid) keep
+  // their capacity: a shard handles one frame at a time, to the end, and no handler
+  // runs another frame before it returns (replies that resume a connection arrive
+  // through the mailbox, never from inside a handler).
+  proto::Request request_;
   metrics::HdrHistogram broadcast_latency_ = metrics::make_latency_histogram();
   std::vector<Nanos> latency_pending_;  // arrival times of msgs fanned out this turn
   std::string scratch_;       // encoding buffer for direct replies, reused
@@ -195,9 +259,20 @@ void Shard::reply(Connection& c, const Event& ev, std::string_view rid) {
   queue_reply(c, scratch_);
 }
 
-template <class Body>
-void Shard::post(uint32_t target, xshard::Kind kind, Body* body) {
-  post_envelope(target, xshard::Envelope{kind, uint16_t(id_), body});
+// The trampoline an envelope carries: runs the handler named at the post, then
+// frees the message (the receiver owns it from the pop on). Without a shard the
+// envelope is being discarded: only the freeing happens.
+template <class Msg, void (Shard::*Handler)(Msg&)>
+void Shard::deliver(void* shard, void* body) {
+  std::unique_ptr<Msg> msg(static_cast<Msg*>(body));
+  if (shard) (static_cast<Shard*>(shard)->*Handler)(*msg);
+}
+
+// Handler's parameter type must be Msg&: a message posted to the wrong handler
+// does not compile.
+template <auto Handler, class Msg>
+void Shard::post(uint32_t target, Msg* msg) {
+  post_envelope(target, xshard::Envelope{&Shard::deliver<Msg, Handler>, msg});
 }
 
 }  // namespace chatd::shard

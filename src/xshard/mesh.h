@@ -16,16 +16,26 @@
 #include "common/cache_line.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
-#include "xshard/messages.h"
+#include "xshard/envelope.h"
 #include "xshard/mpsc_ring.h"
 
 namespace chatd::xshard {
 
 struct Mailbox {
   explicit Mailbox(std::size_t capacity) : ring(capacity) {}
+  // No shard may still run. What was never drained is discarded (bodies freed).
+  ~Mailbox() {
+    ring.drain([](Envelope&& e) { e.discard(); });
+  }
+  // Bound: capacity envelopes. A producer that finds it full keeps the rest in its
+  // own outbox (xshard/outbox.h) and retries every loop turn; nothing is dropped.
   MpscRing<Envelope> ring;
   UniqueFd wakeup_fd;
   alignas(kCacheLine) std::atomic<bool> sleeping{false};
+  // Set by this mailbox's own shard while its outboxes are over their watermark
+  // (it cannot hand its work on fast enough); other shards then hold new client
+  // work for it. A hint: relaxed, written once per turn, read at admission.
+  std::atomic<bool> backlogged{false};
 };
 
 class Mesh {

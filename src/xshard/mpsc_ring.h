@@ -9,7 +9,8 @@
 //   seq == p + cap  the consumer took it; free for position p + cap (next lap).
 //
 // Bound: capacity() items. At the bound try_push() returns false and leaves the
-// item with the caller, who keeps it and retries on its next loop turn.
+// item with the caller, who keeps it and retries on its next loop turn;
+// try_push_batch() takes what fits and leaves the rest with the caller.
 #pragma once
 
 #include <algorithm>
@@ -81,6 +82,38 @@ class MpscRing {
     }
   }
 
+  // Any thread. Moves the first k of `items[0, n)` into the ring with one claim of
+  // k consecutive positions and returns k: as many as fit (0 when full). The k
+  // items keep their order, and no other producer's item lands between them.
+  std::size_t try_push_batch(T* items, std::size_t n) {
+    n = std::min(n, mask_ + 1);
+    if (n == 0) return 0;
+    // relaxed: as in try_push(), the CAS below decides.
+    std::size_t pos = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      const std::size_t k = free_run(pos, n);
+      if (k == 0) {
+        // acquire as in free_run(); only the lag's sign is used here.
+        const auto lag = static_cast<std::intptr_t>(slots_[pos & mask_].seq.load(std::memory_order_acquire) - pos);
+        if (lag < 0) return 0;                        // full
+        pos = tail_.load(std::memory_order_relaxed);  // another producer took pos
+        continue;
+      }
+      // relaxed: only decides who owns [pos, pos + k); on failure pos is reloaded.
+      // On success tail_ was still pos, and tail_ only grows, so nobody claimed any
+      // of these positions since free_run() saw them free: they are ours alone.
+      if (!tail_.compare_exchange_weak(pos, pos + k, std::memory_order_relaxed)) continue;
+      for (std::size_t i = 0; i < k; ++i) {
+        Slot& slot = slots_[(pos + i) & mask_];
+        ::new (static_cast<void*>(slot.storage)) T(std::move(items[i]));
+        // release: publishes this item, as in try_push(). The consumer takes them
+        // one by one in position order, so it may start before the last is stored.
+        slot.seq.store(pos + i + 1, std::memory_order_release);
+      }
+      return k;
+    }
+  }
+
   // The consumer thread only. Pops up to `max` items in FIFO order (FIFO per
   // producer; producers racing for neighbouring positions are ordered by their
   // CAS), calling fn(T&&) for each, and returns how many. Stops early at the
@@ -136,6 +169,19 @@ class MpscRing {
   }
 
  private:
+  // How many of the positions pos, pos + 1, ... (at most n) are free for this lap.
+  // The consumer frees slots strictly in position order, each with a release
+  // store, so seeing the last of the n free (acquire) means every earlier one is
+  // free too, and that the consumer's move-outs of all of them happen-before our
+  // constructions: one load in the common case. Otherwise count from the front.
+  std::size_t free_run(std::size_t pos, std::size_t n) const {
+    const std::size_t last = pos + n - 1;
+    if (slots_[last & mask_].seq.load(std::memory_order_acquire) == last) return n;
+    std::size_t k = 0;
+    while (k < n && slots_[(pos + k) & mask_].seq.load(std::memory_order_acquire) == pos + k) ++k;
+    return k;
+  }
+
   // One cache line per slot (for items up to 56 bytes): producers filling
   // neighbouring positions, and the consumer reading just behind them, would
   // otherwise bounce the same line between cores on every message.

@@ -156,6 +156,41 @@ TEST(MpscRing, DestructorDestroysRemainingItems) {
   EXPECT_EQ(Counted::live, 0);
 }
 
+TEST(MpscRing, BatchPushKeepsOrderAndTakesWhatFits) {
+  MpscRing<int> ring(8);
+  int first[3] = {1, 2, 3};
+  EXPECT_EQ(ring.try_push_batch(first, 3), 3u);
+  int more[7] = {4, 5, 6, 7, 8, 9, 10};
+  EXPECT_EQ(ring.try_push_batch(more, 7), 5u);  // 8 slots: 4..8 fit
+  EXPECT_EQ(ring.try_push_batch(more + 5, 2), 0u);
+  EXPECT_EQ(drain_all(ring, 2), (std::vector<int>{1, 2}));
+  EXPECT_EQ(ring.try_push_batch(more + 5, 2), 2u);  // wraps around the end
+  EXPECT_EQ(drain_all(ring), (std::vector<int>{3, 4, 5, 6, 7, 8, 9, 10}));
+  EXPECT_EQ(ring.try_push_batch(first, 0), 0u);
+}
+
+TEST(MpscRing, BatchPushLeavesWhatDidNotFitUntouched) {
+  MpscRing<std::unique_ptr<int>> ring(2);
+  std::unique_ptr<int> items[3];
+  for (int i = 0; i < 3; ++i) items[i] = std::make_unique<int>(i);
+  EXPECT_EQ(ring.try_push_batch(items, 3), 2u);
+  EXPECT_EQ(items[0], nullptr);
+  EXPECT_EQ(items[1], nullptr);
+  ASSERT_NE(items[2], nullptr);
+  EXPECT_EQ(*items[2], 2);
+  std::vector<int> got;
+  ring.drain([&](std::unique_ptr<int>&& p) { got.push_back(*p); });
+  EXPECT_EQ(got, (std::vector<int>{0, 1}));
+}
+
+// A batch larger than the ring takes at most one ring's worth.
+TEST(MpscRing, BatchLargerThanTheRing) {
+  MpscRing<int> ring(4);
+  int items[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  EXPECT_EQ(ring.try_push_batch(items, 10), 4u);
+  EXPECT_EQ(drain_all(ring), (std::vector<int>{0, 1, 2, 3}));
+}
+
 struct Tagged {
   uint32_t producer;
   uint32_t seq;
@@ -169,15 +204,35 @@ constexpr uint64_t check_of(uint32_t producer, uint32_t seq) {
 // Producers spin on a small ring (full most of the time) while this thread
 // drains in batches of varying size; every item must arrive exactly once and in
 // its producer's order.
-void stress(uint32_t producers, uint32_t per_producer) {
+// With `batch` > 1, producers push with try_push_batch() in batches of 1..batch
+// items, as a shard flushing its outbox does.
+void produce_one_by_one(MpscRing<Tagged>& ring, uint32_t p, uint32_t per_producer) {
+  for (uint32_t s = 0; s < per_producer; ++s) {
+    Tagged t{p, s, check_of(p, s)};
+    while (!ring.try_push(t)) std::this_thread::yield();
+  }
+}
+
+void produce_in_batches(MpscRing<Tagged>& ring, uint32_t p, uint32_t per_producer, uint32_t batch) {
+  std::vector<Tagged> pending;
+  uint32_t s = 0;
+  for (uint32_t round = 0; s < per_producer || !pending.empty(); ++round) {
+    // Top up to a batch of 1..batch items, then push what fits.
+    const uint32_t want = 1 + (round * 7 + p) % batch;
+    while (pending.size() < want && s < per_producer) pending.push_back({p, s, check_of(p, s++)});
+    const std::size_t k = ring.try_push_batch(pending.data(), pending.size());
+    pending.erase(pending.begin(), pending.begin() + std::ptrdiff_t(k));
+    if (k == 0) std::this_thread::yield();
+  }
+}
+
+void stress(uint32_t producers, uint32_t per_producer, uint32_t batch = 1) {
   MpscRing<Tagged> ring(64);
   std::vector<std::thread> threads;
   for (uint32_t p = 0; p < producers; ++p) {
-    threads.emplace_back([&ring, p, per_producer] {
-      for (uint32_t s = 0; s < per_producer; ++s) {
-        Tagged t{p, s, check_of(p, s)};
-        while (!ring.try_push(t)) std::this_thread::yield();
-      }
+    threads.emplace_back([&ring, p, per_producer, batch] {
+      if (batch == 1) return produce_one_by_one(ring, p, per_producer);
+      produce_in_batches(ring, p, per_producer, batch);
     });
   }
   std::vector<uint32_t> next(producers, 0);
@@ -209,6 +264,9 @@ constexpr uint32_t kPerProducer = 200'000;
 
 TEST(MpscRingStress, ThreeProducers) { stress(3, kPerProducer); }
 TEST(MpscRingStress, SevenProducers) { stress(7, kPerProducer); }
+// Batches up to 100 on a ring of 64: whole, partial and refused batches all occur.
+TEST(MpscRingStress, ThreeBatchingProducers) { stress(3, kPerProducer, 100); }
+TEST(MpscRingStress, SevenBatchingProducers) { stress(7, kPerProducer, 24); }
 
 }  // namespace
 }  // namespace chatd::xshard

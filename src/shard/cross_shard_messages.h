@@ -1,6 +1,9 @@
-// What shards say to each other. An Envelope is what travels in the MPSC ring (16
-// bytes); its body is allocated by the sender and owned by the receiver from the pop on
-// (except `broadcast`, whose body is a reference-counted EventBuffer).
+// What chatd's shards say to each other, beside the Shard that handles them. Each
+// message travels as an xshard::Envelope whose function is the handler's own
+// trampoline (Shard::post<&Shard::on_x>), so the route is checked by the compiler.
+// A message body is allocated by the sender and owned by the receiver from the pop
+// on, which deletes it after its handler ran (except `broadcast`, whose body is a
+// reference-counted EventBuffer).
 //
 // Direction and purpose, in the life of a request:
 //   adopt            accepting shard → home shard     the connection moves after hello
@@ -12,6 +15,7 @@
 //   reply            any → home                       a ready-made direct reply (whisper
 //                                                     result, history, room users)
 //   users_query/rooms_query   home → every shard; users_part/rooms_part back
+//   snapshot         metrics thread → every shard     copy your histogram and gauges out
 #pragma once
 
 #include <atomic>
@@ -22,39 +26,16 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/unique_fd.h"
 #include "metrics/shard_stats.h"
 #include "net/event_buffer.h"
+#include "net/event_pool.h"
 #include "proto/events.h"
 #include "reactor/reactor.h"
 
-namespace chatd::xshard {
+namespace chatd::shard {
 
 using reactor::ConnKey;
-
-enum class Kind : uint8_t {
-  adopt,
-  join,
-  join_ack,
-  leave,
-  publish,
-  typing,
-  broadcast,
-  whisper,
-  reply,
-  history_query,
-  room_users_query,
-  users_query,
-  users_part,
-  rooms_query,
-  rooms_part,
-  snapshot,  // from the metrics thread: copy your histogram and queue gauges out
-};
-
-struct Envelope {
-  Kind kind;
-  uint16_t from;  // sending shard
-  void* body;
-};
 
 // Who asked, so a reply finds its connection (or is dropped if it has gone).
 struct Requester {
@@ -65,7 +46,7 @@ struct Requester {
 };
 
 struct Adopt {
-  int fd;
+  UniqueFd fd;  // closed if the envelope is discarded
   proto::Mode mode;
   std::string input;  // unprocessed bytes, starting with the hello frame
 };
@@ -90,12 +71,29 @@ struct Leave {
   uint64_t session;
 };
 
-struct Publish {
-  std::string room, from, text, id;
-  bool has_id, has_ts;
-  int64_t ts;
-  uint64_t session;
-  Nanos arrived;
+// A msg as its owner needs it: views of the strings and the rest by value.
+struct MessageDraft {
+  std::string_view room, from, text, id;
+  bool has_id = false, has_ts = false;
+  int64_t ts = 0;
+  uint64_t session = 0;  // the sender's: the owner checks it is still a member
+  Nanos arrived = 0;     // when the frame arrived (broadcast latency)
+};
+
+// A msg on its way from the sender's home shard to the room's owner. It sits at the
+// start of one block from the home shard's EventPool with its strings right behind
+// it: the text is copied once (from the request into the block), and a steady flow
+// of messages allocates nothing. The owner gives the block back after sequencing.
+class Publish {
+ public:
+  static Publish* make(net::EventPool& pool, const MessageDraft& m);
+  static void release(Publish* p) { net::EventPool::release(p); }
+  MessageDraft draft() const;
+
+ private:
+  Publish() = default;
+  MessageDraft fields_;  // the views point into data_
+  char data_[];          // room | from | text | id
 };
 
 struct TypingNote {
@@ -150,8 +148,9 @@ struct RoomsPart {
   std::vector<std::pair<std::string, uint64_t>> rooms;  // sorted by name
 };
 
-// A scrape's request to every shard; body of a `snapshot` envelope is a heap-allocated
-// shared_ptr to it, so a scrape that gives up waiting leaves nothing dangling.
+// A scrape's request to every shard; the body of a `snapshot` envelope is a
+// heap-allocated shared_ptr to it, so a scrape that gives up waiting leaves nothing
+// dangling.
 struct SnapshotRequest {
   explicit SnapshotRequest(uint32_t n) : shards(n), done(new std::atomic<bool>[n]) {
     for (uint32_t i = 0; i < n; ++i) done[i].store(false, std::memory_order_relaxed);
@@ -160,4 +159,4 @@ struct SnapshotRequest {
   std::unique_ptr<std::atomic<bool>[]> done;  // release by the shard, acquire by the scraper
 };
 
-}  // namespace chatd::xshard
+}  // namespace chatd::shard
