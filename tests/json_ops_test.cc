@@ -1,4 +1,4 @@
-// Every JSON op of the wire contract (PROTOCOL.md, "JSON frames") and its
+// Every JSON op of the wire contract (docs/protocol.md, "JSON frames") and its
 // replies, against the real chatd on both backends and 1, 2 and 4 shards.
 //
 // Tests share one server per configuration and stay apart by using unique

@@ -1,4 +1,4 @@
-// Per-room total order (PROTOCOL.md, "Guarantees"): with 4 shards, senders
+// Per-room total order (docs/protocol.md, "Guarantees"): with 4 shards, senders
 // and receivers homed on different shards, every member sees one room's
 // messages in the same order, seq 1..N without gaps, and each sender's own
 // messages in the order it sent them.

@@ -1,4 +1,4 @@
-// Graceful stop (PROTOCOL.md, "Guarantees"): on SIGTERM or SIGINT chatd stops
+// Graceful stop (docs/protocol.md, "Guarantees"): on SIGTERM or SIGINT chatd stops
 // accepting, sends server_shutdown to every client, flushes (bounded by
 // --drain-timeout) and exits 0.
 #include <gtest/gtest.h>

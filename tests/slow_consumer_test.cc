@@ -1,4 +1,4 @@
-// "A slow reader never slows anyone else" (PROTOCOL.md, "Guarantees"): the
+// "A slow reader never slows anyone else" (docs/protocol.md, "Guarantees"): the
 // bounded outbound queue, dropping broadcasts past it, slow_consumer after
 // --slow-timeout over the bound, and direct replies that are never dropped.
 #include <gtest/gtest.h>

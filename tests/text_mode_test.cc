@@ -1,4 +1,4 @@
-// Text mode (PROTOCOL.md, "Ports and modes" and "Text mode"): what a person
+// Text mode (docs/protocol.md, "Ports and modes" and "Text mode"): what a person
 // at `nc` sees, and that text and JSON users share rooms.
 //
 // Text users always join `lobby`, so every test gets its own server: lobby

@@ -78,7 +78,7 @@ void append_chatd_greeting(std::string& out, const ClientAddress& client, std::s
 void append_chatd_message_json(std::string& out, const MessageHead& head, std::string_view to, MessageId id,
                                Nanos ts) {
   out += head.prefix;
-  if (!to.empty()) {  // user names need no JSON escaping (PROTOCOL.md's name rule)
+  if (!to.empty()) {  // user names need no JSON escaping (docs/protocol.md's name rule)
     out += to;
     out += "\",\"id\":\"";
   }

@@ -1,4 +1,4 @@
-// chatd's JSON mode (PROTOCOL.md) behind the wire interface: hello + join as
+// chatd's JSON mode (docs/protocol.md) behind the wire interface: hello + join as
 // the greeting, `joined` as ready, msg/whisper as deliveries, whisper_sent as
 // the acceptance of a whisper (it names the whisper's id), error events with
 // their code and op. The same JSON objects travel one per line here and one

@@ -1,4 +1,4 @@
-// chatd's error codes (PROTOCOL.md), in one fixed order. loadgen counts them in
+// chatd's error codes (docs/protocol.md), in one fixed order. loadgen counts them in
 // plain arrays indexed by this order, so counting an error on the message path
 // is one increment, and its live metrics can show every code from the start.
 #pragma once

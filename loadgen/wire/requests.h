@@ -1,4 +1,4 @@
-// Client → server lines in chatd's JSON mode (PROTOCOL.md), and the `id` every
+// Client → server lines in chatd's JSON mode (docs/protocol.md), and the `id` every
 // loadgen message carries. Bytes out, no I/O.
 #pragma once
 

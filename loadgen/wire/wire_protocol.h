@@ -5,7 +5,7 @@
 // into WireEvents. Bytes in, bytes out, no I/O: the encoders and decoders are
 // unit-tested without sockets.
 //
-//   chatd   chatd_wire.h   JSON lines: hello + join, msg, whisper (PROTOCOL.md)
+//   chatd   chatd_wire.h   JSON lines: hello + join, msg, whisper (docs/protocol.md)
 //           chatd_ws_wire.h  the same JSON over WebSocket (--ws)
 //   redis   resp_wire.h    RESP3 pub/sub: SUBSCRIBE, PUBLISH
 //   nats    nats_wire.h    NATS text protocol: SUB, PUB

@@ -3,7 +3,7 @@
 agree with an independent client measuring the same workload").
 
 It shares no code with loadgen: Python 3 standard library only, chatd's JSON
-mode as PROTOCOL.md describes it. It logs in to chatd, joins one room, and
+mode as docs/protocol.md describes it. It logs in to chatd, joins one room, and
 records every `msg` it receives there: its seq (which must run on from the
 room's last seq at join, with no gap, repeat or reordering) and its latency,
 time.monotonic_ns() at receipt minus the message's `ts` (loadgen writes ts from

@@ -20,7 +20,7 @@ import subprocess
 from obslib import (DASHBOARDS, PROMETHEUS_DIR, ROOT, Checks, all_panels, dashboard_exprs, fail,
                     load_dashboard, log, tool)
 
-# The metric names fixed by PROTOCOL.md and issue 4 (histograms by family name).
+# The metric names fixed by docs/protocol.md and issue 4 (histograms by family name).
 CHATD = {
     "gauge": ["chatd_connections_active", "chatd_users_online", "chatd_rooms_active",
               "chatd_shard_queue_depth", "chatd_jemalloc_allocated_bytes", "chatd_jemalloc_resident_bytes",
