@@ -13,6 +13,7 @@
 #include "chat/token_bucket.h"
 #include "chat/user_list.h"
 #include "common/clock.h"
+#include "net/connection_writer.h"
 #include "net/outbound_queue.h"
 #include "proto/events.h"
 #include "proto/line_framer.h"
@@ -39,15 +40,12 @@ struct Connection {
   proto::Mode mode = proto::Mode::undecided;
   Phase phase = Phase::open;
   bool receiving = false;       // a recv is armed in the reactor
-  bool send_in_flight = false;  // the reactor holds iovecs into `out`
-  bool dirty = false;           // listed for this turn's send flush
   bool input_paused = false;    // outbound over its bound: stop reading requests
   bool held = false;            // an outbox its next request posts to is full: wait (backpressure.cc)
   bool peer_closed = false;     // EOF seen: finish what was read, flush, close
   uint16_t pending = 0;         // cross-shard replies awaited; requests wait meanwhile
   uint16_t migrate_to = 0;      // migrating: the home shard named by hello
   uint32_t held_for = 0;        // held: the shard whose outbox is full (kAllShards: any)
-  uint8_t send_entries = 0;     // queue entries the send in flight covers
 
   uint64_t session = 0;  // non-zero once logged in; unique per login across shards
   std::string user;
@@ -65,6 +63,7 @@ struct Connection {
   // Output: bounded by --max-outbound (chat/delivery_policy.h says what happens at
   // the bound: broadcasts dropped and counted, replies kept and input paused).
   net::OutboundQueue out;
+  net::SendState send;  // the shard's ConnectionWriter's state for this connection
   std::string handoff;              // migrating: the hello frame, to be replayed at home
   std::unique_ptr<chat::ListGather> gather;  // users/rooms: parts collected from every shard
 

@@ -171,39 +171,18 @@ void Shard::on_recv_end(reactor::ConnKey key, int result) {
   if (c->phase == Phase::open) resume_input(*c);
 }
 
-void Shard::mark_dirty(Connection& c) {
-  if (c.dirty) return;
-  c.dirty = true;
-  dirty_.push_back(&c);
-}
-
-void Shard::flush_sends() {
-  iovec iov[reactor::kMaxSendIov];
-  for (Connection* c : dirty_) {
-    c->dirty = false;
-    if (c->send_in_flight || c->out.empty() || c->fd < 0) continue;
-    const int n = c->out.gather(iov, reactor::kMaxSendIov);
-    c->send_in_flight = true;
-    c->send_entries = uint8_t(n);
-    reactor_->send(c->key, c->fd, std::span<const iovec>(iov, std::size_t(n)));
-  }
-  dirty_.clear();
-}
-
 void Shard::on_send_done(reactor::ConnKey key, int result) {
   Connection* c = find(key);
   if (!c) return;
-  c->send_in_flight = false;
-  if (c->fd < 0) return free_slot(*c);  // closed while the kernel still had our iovecs
-  if (result < 0) return close_connection(*c);
-  stats_.bytes_sent.add(uint64_t(result));
-  c->out.consume(std::size_t(result));
-  if (!c->out.empty()) {
-    mark_dirty(*c);
-  } else if (c->phase == Phase::draining) {
-    return start_lingering(*c);
-  } else if (c->phase == Phase::migrating) {
-    return hand_off(*c);
+  switch (writer_.on_send_done(*c, result)) {
+    case net::SendDone::closed: return free_slot(*c);  // closed while the kernel still had our iovecs
+    case net::SendDone::failed: return close_connection(*c);
+    case net::SendDone::more: stats_.bytes_sent.add(uint64_t(result)); break;
+    case net::SendDone::drained:
+      stats_.bytes_sent.add(uint64_t(result));
+      if (c->phase == Phase::draining) return start_lingering(*c);
+      if (c->phase == Phase::migrating) return hand_off(*c);
+      break;
   }
   if (c->input_paused && delivery_.resume_input(c->out.bytes())) {
     c->input_paused = false;
@@ -214,7 +193,7 @@ void Shard::on_send_done(reactor::ConnKey key, int result) {
 void Shard::queue_reply(Connection& c, std::string_view encoded) {
   net::EventBuffer* b = net::EventBuffer::create(&pool_, encoded);
   c.out.push(b, b->json(), /*droppable=*/false);
-  mark_dirty(c);
+  writer_.mark_dirty(c);
   // Replies are never dropped, so a client that asks without reading is bounded by
   // no longer reading its requests.
   if (delivery_.pause_input(c.out.bytes())) c.input_paused = true;
@@ -228,7 +207,7 @@ void Shard::drain_then_close(Connection& c, Nanos grace) {
   // left (others see user_left now, the name is free now).
   leave_everything(c);
   closing_.push_back(c.key);
-  if (c.out.empty() && !c.send_in_flight) start_lingering(c);
+  if (c.out.empty() && !c.send.in_flight) start_lingering(c);
 }
 
 void Shard::start_lingering(Connection& c) {
@@ -248,11 +227,11 @@ void Shard::close_connection(Connection& c) {
   c.receiving = false;
   shared_.connections.fetch_sub(1, std::memory_order_relaxed);
   if (accept_paused_) accept_resume_at_ = 0;  // an fd is free again
-  if (!c.send_in_flight) free_slot(c);
+  if (!c.send.in_flight) free_slot(c);
 }
 
 void Shard::free_slot(Connection& c) {
-  if (c.dirty) std::erase(dirty_, &c);
+  writer_.forget(c);
   const uint32_t index = reactor::conn_index(c.key);
   ++slot_generation_[index];
   slots_[index].reset();
@@ -281,7 +260,7 @@ void Shard::check_slow_consumers() {
       case chat::SlowVerdict::disconnect: break;
     }
     // Over the bound for too long: drop its backlog (counted), tell it why, close.
-    stats_.messages_dropped[int(DropReason::slow_consumer_close)].add(c->out.drop_droppable(c->send_in_flight ? c->send_entries : 0));
+    stats_.messages_dropped[int(DropReason::slow_consumer_close)].add(c->out.drop_droppable(c->send.in_flight ? c->send.in_flight_iov : 0));
     stats_.slow_consumer_disconnects.add();
     send_error(*c, proto::ErrorCode::slow_consumer, "outbound queue stayed over its bound; closing", {}, {});
     // A slow reader needs time to reach its last words; its backlog is gone, so
@@ -292,7 +271,7 @@ void Shard::check_slow_consumers() {
 }
 
 void Shard::hand_off(Connection& c) {
-  if (c.receiving || c.send_in_flight || !c.out.empty()) return;  // called again when they finish
+  if (c.receiving || c.send.in_flight || !c.out.empty()) return;  // called again when they finish
   auto* adopt = new Adopt{UniqueFd(c.fd), c.mode, std::move(c.handoff)};
   adopt->input += c.framer.take_buffered();
   const uint32_t target = c.migrate_to;

@@ -38,7 +38,7 @@ void Shard::on_broadcast(net::EventBuffer* event) {
         case chat::BroadcastVerdict::deliver:
           m->out.push(event, part, /*droppable=*/true);
           ++queued;
-          mark_dirty(*m);
+          writer_.mark_dirty(*m);
           continue;
         case chat::BroadcastVerdict::drop_and_watch:
           slow_.push_back(m->key);
@@ -79,7 +79,7 @@ void Shard::on_whisper(Whisper& m) {
   } else {
     net::EventBuffer* b = net::EventBuffer::create(&pool_, line);
     target->out.push(b, b->json(), /*droppable=*/true);
-    mark_dirty(*target);
+    writer_.mark_dirty(*target);
   }
   proto::encode(m.sender.mode, scratch_, proto::WhisperSent{m.to, id}, m.sender.rid);
   send_reply_to(m.sender, scratch_, 1);
@@ -99,7 +99,7 @@ void Shard::on_reply(Reply& m) {
     return;
   }
   c->out.push(m.event, m.event->json(), /*droppable=*/false);
-  mark_dirty(*c);
+  writer_.mark_dirty(*c);
   complete_pending(*c, m.pending_done);
 }
 

@@ -83,7 +83,7 @@ void Shard::run(int listen_fd, int cpu, const std::function<void(Result<void>)>&
 }
 
 void Shard::turn() {
-  const bool idle = dirty_.empty() && outboxes_empty();
+  const bool idle = !writer_.has_dirty() && outboxes_empty();
   if (idle && mesh_.prepare_to_sleep(id_)) {
     reactor_->poll(*this, next_timeout());
     mesh_.woke_up(id_);
@@ -96,7 +96,7 @@ void Shard::turn() {
   flush_outbox();
   report_backlog();
   if (!held_.empty()) resume_held();
-  flush_sends();
+  writer_.flush(*reactor_);
   if (!latency_pending_.empty()) record_broadcast_latencies();
   // Depth: what waits for this shard (its ring, its own outbox) and what it could
   // not yet hand to full peers.

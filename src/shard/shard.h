@@ -93,8 +93,6 @@ class Shard final : public reactor::Handler {
   void resume_input(Connection& c);
   proto::FrameVerdict on_frame(Connection& c, std::string_view frame);
   void decide_mode(Connection& c, std::string_view data);
-  void mark_dirty(Connection& c);
-  void flush_sends();
   void queue_reply(Connection& c, std::string_view encoded);
   void drain_then_close(Connection& c, Nanos grace);
   void start_lingering(Connection& c);
@@ -200,7 +198,7 @@ class Shard final : public reactor::Handler {
   std::vector<uint32_t> slot_generation_;
   std::vector<uint32_t> free_slots_;
   uint32_t open_connections_ = 0;
-  std::vector<Connection*> dirty_;
+  net::ConnectionWriter<Connection> writer_;  // connections with bytes to send this turn
   std::deque<std::pair<reactor::ConnKey, Nanos>> prompt_queue_;  // undecided connections, by deadline
   std::vector<reactor::ConnKey> slow_;                            // over their outbound bound
   std::vector<reactor::ConnKey> closing_;                         // draining or lingering
