@@ -11,7 +11,10 @@
 
 namespace chatd::proto {
 
-enum class Mode : uint8_t { undecided, json, text, http };
+// How a connection speaks (docs/protocol.md, "Ports and modes"): decided by its first
+// bytes; `ws` is an HTTP connection after its WebSocket upgrade (JSON events, each
+// sent as one text frame).
+enum class Mode : uint8_t { undecided, json, text, http, ws };
 
 struct Welcome { std::string_view user; uint32_t shard, shards; };
 struct Joined { std::string_view room; uint32_t members; uint64_t seq, epoch; };
@@ -75,7 +78,7 @@ char* write_json(char* out, const Message& ev);
 std::size_t text_size(const Message& ev);
 char* write_text(char* out, const Message& ev);
 
-// Renders `ev` for a connection of the given mode.
+// Renders `ev` for a connection of the given mode (JSON for json and ws).
 template <class Event>
 void encode(Mode mode, std::string& out, const Event& ev, std::string_view rid = {}) {
   if (mode == Mode::text)

@@ -77,8 +77,10 @@ std::size_t Shard::outbox_depth() const {
 void Shard::on_adopt(Adopt& m) {
   Connection* c = add_connection(m.fd.release(), m.mode);
   c->framer.hold(m.input);  // replayed from the framer's own (padded) buffer
+  if (m.mode == proto::Mode::ws) c->ws = std::make_unique<WebSocket>(config_.max_frame);  // fed from the framer's bytes
   if (shutting_down_) {
     reply(*c, proto::ErrorEvent{"server_shutdown", "server is shutting down", {}});
+    close_websocket(*c, ws::close_code::going_away, "server shutdown");
     return drain_then_close(*c, config_.drain_timeout);
   }
   c->receiving = true;

@@ -32,7 +32,7 @@ void Shard::on_broadcast(net::EventBuffer* event) {
     uint32_t queued = 0;
     for (Connection* m : room->members) {
       if (m->phase != Phase::open || m->session == event->exclude_session()) continue;
-      const std::string_view part = m->mode == proto::Mode::text ? event->text() : event->json();
+      const std::string_view part = broadcast_part(*event, m->mode);
       if (part.empty()) continue;
       switch (delivery_.broadcast(m->out.bytes(), part.size(), m->over_bound, now_)) {
         case chat::BroadcastVerdict::deliver:
@@ -78,7 +78,7 @@ void Shard::on_whisper(Whisper& m) {
     stats_.messages_dropped[int(DropReason::outbound_full)].add();
   } else {
     net::EventBuffer* b = net::EventBuffer::create(&pool_, line);
-    target->out.push(b, b->json(), /*droppable=*/true);
+    target->out.push(b, reply_part(*b, target->mode), /*droppable=*/true);
     writer_.mark_dirty(*target);
   }
   proto::encode(m.sender.mode, scratch_, proto::WhisperSent{m.to, id}, m.sender.rid);
@@ -94,11 +94,12 @@ void Shard::send_reply_to(const Requester& to, std::string_view encoded, int pen
 
 void Shard::on_reply(Reply& m) {
   Connection* c = find(m.key);
-  if (!c || c->fd < 0) {
+  if (!c || c->fd < 0 || (c->ws && c->ws->close_queued)) {
     m.event->release();
+    if (c && c->fd >= 0) complete_pending(*c, m.pending_done);
     return;
   }
-  c->out.push(m.event, m.event->json(), /*droppable=*/false);
+  c->out.push(m.event, reply_part(*m.event, c->mode), /*droppable=*/false);
   writer_.mark_dirty(*c);
   complete_pending(*c, m.pending_done);
 }

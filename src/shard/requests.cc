@@ -53,6 +53,7 @@ void Shard::handle_request(Connection& c, const proto::Request& r, std::string_v
     }
     case Op::bye:
       reply(c, proto::Bye{}, r.rid);
+      close_websocket(c, ws::close_code::normal, {});
       return drain_then_close(c, 2 * kSeconds);
   }
 }

@@ -107,7 +107,7 @@ Nanos Shard::next_timeout() const {
   // Held connections are re-checked every tick: another shard's backlog clears
   // without waking us.
   const bool timers = !prompt_queue_.empty() || !slow_.empty() || !closing_.empty() || !held_.empty() ||
-                      accept_paused_ || shutting_down_;
+                      !http_connections_.empty() || accept_paused_ || shutting_down_;
   if (shared_.stopping.load(std::memory_order_relaxed)) return 0;
   return timers ? kTick : -1;
 }
@@ -122,6 +122,7 @@ void Shard::run_timers() {
     }
   }
   if (!slow_.empty()) check_slow_consumers();
+  if (!http_connections_.empty()) check_http_deadlines();
   if (!closing_.empty()) {
     std::erase_if(closing_, [&](reactor::ConnKey key) {
       Connection* c = find(key);
@@ -152,6 +153,7 @@ void Shard::begin_shutdown() {
       line.clear();
       proto::encode(c.mode, line, proto::ErrorEvent{"server_shutdown", "server is shutting down", {}});
       queue_reply(c, line);
+      close_websocket(c, ws::close_code::going_away, "server shutdown");
       stats_.errors[int(proto::ErrorCode::server_shutdown)].add();
     }
     drain_then_close(c, config_.drain_timeout);

@@ -20,6 +20,7 @@
 #include "chat/request_checks.h"
 #include "common/string_map.h"
 #include "config/config.h"
+#include "http/router.h"
 #include "proto/error_code.h"
 #include "proto/json_request_parser.h"
 #include "proto/request.h"
@@ -73,7 +74,7 @@ class Shard final : public reactor::Handler {
   // reactor::Handler
   void on_accept(int fd) override;
   void on_accept_error(int err) override;
-  void on_recv(reactor::ConnKey key, std::span<const char> data) override;
+  void on_recv(reactor::ConnKey key, std::span<char> data) override;
   void on_recv_end(reactor::ConnKey key, int result) override;
   void on_send_done(reactor::ConnKey key, int result) override;
   void on_wakeup() override {}
@@ -89,7 +90,7 @@ class Shard final : public reactor::Handler {
   // --- connections (connection_io.cc)
   Connection* find(reactor::ConnKey key);
   Connection* add_connection(int fd, proto::Mode mode);
-  void process_input(Connection& c, std::string_view data);
+  void process_input(Connection& c, std::span<char> data);
   void resume_input(Connection& c);
   proto::FrameVerdict on_frame(Connection& c, std::string_view frame);
   void decide_mode(Connection& c, std::string_view data);
@@ -101,6 +102,20 @@ class Shard final : public reactor::Handler {
   void leave_everything(Connection& c);
   void check_slow_consumers();
   void hand_off(Connection& c);
+
+  // --- HTTP and WebSocket connections (http_io.cc)
+  void start_http(Connection& c, std::string_view data);
+  void process_http(Connection& c, std::string_view data);
+  void serve_http(Connection& c);
+  void answer_http(Connection& c, const http::Reply& reply);
+  void check_http_deadlines();
+  void upgrade_to_websocket(Connection& c, std::size_t head_len);
+  void process_ws(Connection& c, std::span<char> chunk);
+  void resume_web_input(Connection& c);
+  proto::FrameVerdict on_ws_event(Connection& c, const ws::WsEvent& ev);
+  void close_websocket(Connection& c, uint16_t code, std::string_view reason);
+  std::string websocket_handoff(Connection& c);
+  void queue_bytes(Connection& c, std::string_view bytes);  // raw: HTTP responses, WebSocket control frames
 
   // --- outbox backpressure (backpressure.cc)
   static constexpr uint32_t kAllShards = UINT32_MAX;
@@ -202,6 +217,7 @@ class Shard final : public reactor::Handler {
   std::deque<std::pair<reactor::ConnKey, Nanos>> prompt_queue_;  // undecided connections, by deadline
   std::vector<reactor::ConnKey> slow_;                            // over their outbound bound
   std::vector<reactor::ConnKey> closing_;                         // draining or lingering
+  std::vector<reactor::ConnKey> http_connections_;                // Mode::http: watched for their deadline
 
   // Users whose home is this shard, and the rooms this shard hosts members of / owns.
   chat::NameRegistry<Connection*> users_;
