@@ -88,8 +88,8 @@ uint16_t Frame::close_code() const {
   return uint16_t((uint8_t(payload[0]) << 8) | uint8_t(payload[1]));
 }
 
-WsClient WsClient::connect(uint16_t port, const std::string& label) {
-  Client c = Client::connect(port, {.label = label});
+WsClient WsClient::connect(uint16_t port, const std::string& label, int rcvbuf) {
+  Client c = Client::connect(port, {.label = label, .rcvbuf = rcvbuf});
   c.send_raw(ws_upgrade_request());
   const HttpResponse r = read_http_response(c);
   if (r.status != 101) throw HarnessError("[" + label + "] upgrade answered with " + r.status_line);

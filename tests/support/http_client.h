@@ -69,7 +69,7 @@ struct Frame {
 class WsClient {
  public:
   // Connects and upgrades; checks the 101 and Sec-WebSocket-Accept. Throws on failure.
-  static WsClient connect(uint16_t port, const std::string& label = "ws");
+  static WsClient connect(uint16_t port, const std::string& label = "ws", int rcvbuf = 0);
 
   Client& raw() { return c_; }
   void send_frame(const FrameSpec& f) { c_.send_raw(client_frame(f)); }
