@@ -129,6 +129,25 @@ TEST_F(JsonRequestParserTest, HistoryAndDefaults) {
   EXPECT_EQ(req_.limit, 0);
 }
 
+TEST_F(JsonRequestParserTest, JoinWithSinceAndEpochAsksForRecovery) {
+  ASSERT_TRUE(parse(R"({"op":"join","room":"lobby"})").ok());
+  EXPECT_FALSE(req_.has_since);
+  EXPECT_FALSE(req_.has_epoch);
+  ASSERT_TRUE(parse(R"({"op":"join","room":"lobby","since":17,"epoch":1718000000123456})").ok());
+  EXPECT_EQ(req_.op, Op::join);
+  EXPECT_TRUE(req_.has_since);
+  EXPECT_EQ(req_.since, 17);
+  EXPECT_TRUE(req_.has_epoch);
+  EXPECT_EQ(req_.epoch, 1718000000123456);
+  // Either alone is still recorded (the recovery then fails, it is not a parse error).
+  ASSERT_TRUE(parse(R"({"epoch":9,"op":"join","room":"lobby"})").ok());
+  EXPECT_FALSE(req_.has_since);
+  EXPECT_TRUE(req_.has_epoch);
+  // Spelled with an escape, it is the same key.
+  ASSERT_TRUE(parse(R"({"op":"join","room":"lobby","\u0065poch":3})").ok());
+  EXPECT_EQ(req_.epoch, 3);
+}
+
 TEST_F(JsonRequestParserTest, TypingOn) {
   ASSERT_TRUE(parse(R"({"op":"typing","room":"lobby"})").ok());
   EXPECT_TRUE(req_.on);
@@ -428,7 +447,7 @@ TEST_F(JsonRequestParserTest, TsType) {
 }
 
 TEST_F(JsonRequestParserTest, SinceLimitTypes) {
-  for (const char* key : {"since", "limit"}) {
+  for (const char* key : {"since", "limit", "epoch"}) {
     for (const char* value : {R"("1")", "1.5", "null", "false", "{}"}) {
       SCOPED_TRACE(std::string(key) + "=" + value);
       EXPECT_EQ(error_of(R"({"op":"history","room":"r",")" + std::string(key) + "\":" + value + "}"),

@@ -34,7 +34,10 @@ struct Request {
   std::string_view id;
   bool has_ts = false;
   int64_t ts = 0;
+  bool has_since = false;  // join: recover from this seq (with epoch); history: the window's start
   int64_t since = 0;
+  bool has_epoch = false;  // join: the room's epoch the client saw `since` in
+  int64_t epoch = 0;
   int64_t limit = 100;
   bool on = true;
 };

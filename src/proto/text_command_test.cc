@@ -191,6 +191,22 @@ TEST_F(TextCommandTest, JoinTakesTheFirstWordOnly) {
   EXPECT_EQ(req_.room, "dev");
 }
 
+TEST_F(TextCommandTest, JoinWithSinceAndEpochAsksForRecovery) {
+  ASSERT_EQ(logged_in("/join dev 17 1718000000123456"), TextLine::request);
+  EXPECT_EQ(req_.room, "dev");
+  EXPECT_TRUE(req_.has_since);
+  EXPECT_EQ(req_.since, 17);
+  EXPECT_TRUE(req_.has_epoch);
+  EXPECT_EQ(req_.epoch, 1718000000123456);
+  // Anything but two numbers is ignored, as other words after the room are.
+  for (std::string_view line : {"/join dev 17", "/join dev x 5", "/join dev 17 -5", "/join dev 1 2e3", "/leave dev 1 2"}) {
+    SCOPED_TRACE(line);
+    ASSERT_EQ(logged_in(line), TextLine::request);
+    EXPECT_EQ(req_.room, "dev");
+    EXPECT_FALSE(req_.has_since);
+  }
+}
+
 TEST_F(TextCommandTest, RequestIsResetBetweenLines) {
   ASSERT_EQ(logged_in("/w bob hi"), TextLine::request);
   ASSERT_EQ(logged_in("/rooms"), TextLine::request);

@@ -21,11 +21,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/clock.h"
+#include "chat/join_recovery.h"
 #include "common/unique_fd.h"
 #include "metrics/shard_stats.h"
 #include "net/event_buffer.h"
@@ -56,6 +58,7 @@ struct Join {
   uint64_t session;
   bool text_mode;
   Requester from;
+  std::optional<chat::RecoveryAsk> recover;  // join with since/epoch
 };
 
 struct JoinAck {
@@ -64,6 +67,13 @@ struct JoinAck {
   uint32_t members;
   uint64_t seq, epoch;
   Requester to;
+  // Recovery on join (docs/protocol.md): the verdict when one was asked for, and the
+  // missed msgs, seq since+1..seq in order, decided and gathered by the owner in the
+  // same step as the membership, so nothing falls between them and the live ones
+  // (which this shard receives after this ack: one FIFO per owner and shard). At most
+  // --history of them.
+  std::optional<bool> recovered;
+  std::vector<net::EventRef> missed;
 };
 
 struct Leave {

@@ -23,8 +23,29 @@ void Shard::on_join_ack(JoinAck& m) {
   }
   local_rooms_.add(c->rooms, m.room, c);
   if (c->mode == proto::Mode::text) c->current_room = m.room;
-  reply(*c, proto::Joined{m.room, m.members, m.seq, m.epoch}, m.to.rid);
+  reply(*c, proto::Joined{m.room, m.members, m.seq, m.epoch, m.recovered, m.missed.size()}, m.to.rid);
+  if (!m.missed.empty()) replay_missed(*c, m.missed);
   complete_pending(*c, 1);
+}
+
+// Recovery on join: the missed msgs, right behind `joined`. They are the answer to the
+// join, so they are queued like a reply (never dropped; bounded by --history) and the
+// connection stops being read while its queue is over its bound.
+void Shard::replay_missed(Connection& c, const std::vector<net::EventRef>& missed) {
+  for (const net::EventRef& event : missed) {
+    std::string_view part = broadcast_part(*event.get(), c.mode);
+    if (part.empty()) {
+      // A text user, and the room had none when this msg was encoded: render it now.
+      scratch_.clear();
+      if (!proto::msg_json_to_text(event->json(), scratch_)) continue;
+      queue_reply(c, scratch_);
+      continue;
+    }
+    event->retain();  // the queue entry's reference; the ack keeps its own until it is freed
+    c.out.push(event.get(), part, /*droppable=*/false);
+  }
+  writer_.mark_dirty(c);
+  if (delivery_.pause_input(c.out.bytes())) c.input_paused = true;
 }
 
 void Shard::on_broadcast(net::EventBuffer* event) {

@@ -38,7 +38,7 @@ void Shard::handle_request(Connection& c, const proto::Request& r, std::string_v
   if (auto refusal = chat::check_request(r, sender, limits_)) return refuse(c, r, *refusal);
   switch (r.op) {
     case Op::hello: return do_hello(c, r, frame);
-    case Op::join: return join_room_request(c, r.room, r.rid);  // a repeated join is answered by the owner too
+    case Op::join: return join_room_request(c, r.room, r.rid, chat::recovery_ask(r));  // a repeated join too
     case Op::leave: return do_leave(c, r, room);
     case Op::msg: return do_msg(c, r);
     case Op::whisper: return do_whisper(c, r);
@@ -82,8 +82,9 @@ void Shard::do_hello(Connection& c, const proto::Request& r, std::string_view fr
   }
 }
 
-void Shard::join_room_request(Connection& c, std::string_view room, std::string_view rid) {
-  auto* join = new Join{std::string(room), c.user, c.session, c.mode == proto::Mode::text, requester(c, rid)};
+void Shard::join_room_request(Connection& c, std::string_view room, std::string_view rid,
+                              std::optional<chat::RecoveryAsk> recover) {
+  auto* join = new Join{std::string(room), c.user, c.session, c.mode == proto::Mode::text, requester(c, rid), recover};
   ++c.pending;
   post<&Shard::on_join>(shard_of(room, mesh_.shards()), join);
 }

@@ -142,7 +142,8 @@ class Shard final : public reactor::Handler {
   void refuse(Connection& c, const proto::Request& r, const chat::Refusal& refusal);
   template <class Event>
   void reply(Connection& c, const Event& ev, std::string_view rid = {});
-  void join_room_request(Connection& c, std::string_view room, std::string_view rid);
+  void join_room_request(Connection& c, std::string_view room, std::string_view rid,
+                         std::optional<chat::RecoveryAsk> recover = std::nullopt);
 
   // --- cross-shard traffic (cross_shard_traffic.cc): messages are posted to a
   // per-destination outbox, pushed to the target's ring in batches, and run there
@@ -184,6 +185,7 @@ class Shard final : public reactor::Handler {
   // --- the members' and users' side (member_side.cc)
   void on_join_ack(JoinAck& m);
   void on_broadcast(net::EventBuffer* event);
+  void replay_missed(Connection& c, const std::vector<net::EventRef>& missed);
   void on_whisper(Whisper& m);
   void on_reply(Reply& m);
   void on_users_query(UsersQuery& m);
