@@ -109,6 +109,7 @@ void Shard::on_snapshot(SnapshotRequest& m) {
   for (const auto& slot : slots_) {
     if (!slot) continue;
     s.outbound_bytes += slot->out.bytes();
+    ++s.connections_by_mode[int(slot->mode)];
     s.outbound_max_messages = std::max<uint64_t>(s.outbound_max_messages, slot->out.entries());
   }
   m.done[id_].store(true, std::memory_order_release);

@@ -74,6 +74,7 @@ void Shard::serve_http(Connection& c) {
 
 void Shard::answer_http(Connection& c, const http::Reply& reply) {
   queue_bytes(c, reply.bytes);
+  stats_.http_responses[metrics::http_status_slot(reply.status)].add();
   if (reply.close_after) drain_then_close(c, kHttpCloseGrace);
 }
 

@@ -19,6 +19,7 @@ namespace chatd::shard {
 
 static_assert(metrics::kFrameOpSlots == proto::kOpCount, "one frames_received counter per op");
 static_assert(metrics::kErrorCodeSlots == proto::kErrorCodeCount, "one errors counter per error code");
+static_assert(metrics::kConnectionModes == int(proto::Mode::ws) + 1, "one connections_by_mode gauge per mode");
 
 namespace {
 
