@@ -1,5 +1,5 @@
-// What an HTTP or WebSocket connection keeps beyond a JSON one (docs/web.md, "What the
-// shard does"). Held behind pointers in Connection, so the common JSON and text
+// What an HTTP or WebSocket connection keeps beyond a JSON one (docs/web.md, "How the
+// shard serves it"). Held behind pointers in Connection, so the common JSON and text
 // connections carry two null pointers and nothing else.
 #pragma once
 
