@@ -32,6 +32,7 @@ void Shard::on_join_ack(JoinAck& m) {
 // join, so they are queued like a reply (never dropped; bounded by --history) and the
 // connection stops being read while its queue is over its bound.
 void Shard::replay_missed(Connection& c, const std::vector<net::EventRef>& missed) {
+  if (c.ws && c.ws->close_queued) return;  // nothing may follow a close frame
   for (const net::EventRef& event : missed) {
     std::string_view part = broadcast_part(*event.get(), c.mode);
     if (part.empty()) {
