@@ -76,6 +76,7 @@ std::size_t Shard::outbox_depth() const {
 
 void Shard::on_adopt(Adopt& m) {
   Connection* c = add_connection(m.fd.release(), m.mode);
+  continue_login_clock(*c, m.admission);
   c->framer.hold(m.input);  // replayed from the framer's own (padded) buffer
   if (shutting_down_) {
     reply(*c, proto::ErrorEvent{"server_shutdown", "server is shutting down", {}});
