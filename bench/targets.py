@@ -28,11 +28,13 @@ class Target:
     note: str = ""
     wire: str = ""         # fanout_client's --target
     binary: str = CHATD    # chatd targets: which build runs
+    backend: str = ""      # chatd targets: --backend (default: the name's last part)
+    loadgen_args: tuple = ()  # added to every loadgen run against this target
 
     def command(self, port, cpus):
         """The server's command line (without taskset)."""
         if self.name.startswith("chatd"):
-            shards, backend = (str(len(cpus)), "auto") if self.name == "chatd-all" else ("1", self.name.split("-")[-1])
+            shards, backend = (str(len(cpus)), "auto") if self.name == "chatd-all" else ("1", self.backend or self.name.split("-")[-1])
             return [self.binary, "--bind", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--shards", shards,
                     "--backend", backend, "--drain-timeout", "200ms"]
         if self.name == "redis":
@@ -44,6 +46,8 @@ class Target:
 TARGETS = {t.name: t for t in [
     Target("chatd-uring", "chatd", True, "1 shard, io_uring", "chatd"),
     Target("chatd-epoll", "chatd", True, "1 shard, epoll", "chatd"),
+    Target("chatd-ws", "chatd", True, "1 shard, io_uring, WebSocket clients (loadgen --ws)", "", backend="uring",
+           loadgen_args=("--ws",)),
     Target("chatd-all", "chatd", False, "a shard per CPU, not pinned (shares the client's CPU)", "chatd"),
     Target("redis", "redis", True, "single-threaded pub/sub", "redis"),
     Target("nats", "nats", True, "GOMAXPROCS=1", "nats"),
