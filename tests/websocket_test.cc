@@ -307,6 +307,23 @@ TEST_P(WebSocketLastWords, ShutdownSendsServerShutdownThenClose1001) {
   EXPECT_TRUE(st->exited && st->code == 0) << st->describe();
 }
 
+TEST_P(WebSocketLastWords, NotLoggedInWithinTheLoginTimeoutIsClose1008) {
+  auto server = ChatdProcess::start(GetParam().backend, GetParam().shards, {"--login-timeout", "1s"});
+  // The page fetch before it is no chat client: its own timeouts govern it.
+  Client page = Client::connect(server->port(), {.label = "page"});
+  page.send_raw(http_get("/healthz"));
+  EXPECT_EQ(read_http_response(page).status, 200);
+  WsClient c = WsClient::connect(server->port(), "silent");
+  const auto t0 = std::chrono::steady_clock::now();
+  const Frame f = c.read_frame(5s);
+  EXPECT_EQ(f.opcode, ws_op::close);
+  EXPECT_EQ(f.close_code(), 1008);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 500ms) << "closed long before --login-timeout";
+  c.raw().drain_to_eof(3s);
+  page.send_raw(http_get("/healthz"));
+  EXPECT_EQ(read_http_response(page).status, 200) << "a plain HTTP connection has no login clock";
+}
+
 TEST_P(WebSocketLastWords, ASlowConsumerGetsSlowConsumerThenClose1008) {
   auto server = ChatdProcess::start(GetParam().backend, GetParam().shards,
                                     {"--max-outbound", "64K", "--slow-timeout", "1s"});

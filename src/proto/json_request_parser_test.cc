@@ -89,6 +89,30 @@ TEST_F(JsonRequestParserTest, Hello) {
   EXPECT_TRUE(req_.rid.empty());
 }
 
+// The token is read as a string for the shard to verify (docs/auth.md); whether it
+// is required is the shard's call (auth on or off), not the parser's.
+TEST_F(JsonRequestParserTest, HelloToken) {
+  ASSERT_TRUE(parse(R"({"op":"hello","user":"alice","token":"aGk.eW8.c2ln"})").ok());
+  EXPECT_EQ(req_.token_state, FieldState::present);
+  EXPECT_EQ(req_.token, "aGk.eW8.c2ln");
+  ASSERT_TRUE(parse(R"({"op":"hello","user":"alice"})").ok());
+  EXPECT_EQ(req_.token_state, FieldState::absent);
+  EXPECT_EQ(req_.token, "");
+  ASSERT_TRUE(parse(R"({"op":"hello","user":"alice","token":42})").ok());
+  EXPECT_EQ(req_.token_state, FieldState::wrong_type);
+  ASSERT_TRUE(parse(R"({"op":"hello","user":"alice","token":null})").ok());
+  EXPECT_EQ(req_.token_state, FieldState::wrong_type);
+  // Escapes are undone (a JWT needs none, but "\/" style JSON writers exist), and
+  // a key spelled with escapes is still the token.
+  ASSERT_TRUE(parse(R"({"op":"hello","user":"alice","\u0074oken":"a\u002eb.c"})").ok());
+  EXPECT_EQ(req_.token_state, FieldState::present);
+  EXPECT_EQ(req_.token, "a.b.c");
+  // Another key that starts like it is not it.
+  ASSERT_TRUE(parse(R"({"op":"hello","user":"alice","tokens":"x","toke":"y"})").ok());
+  EXPECT_EQ(req_.token_state, FieldState::absent);
+  EXPECT_EQ(error_of(R"({"op":"hello","token":"bad \x escape"})"), ParseError::bad_json);
+}
+
 TEST_F(JsonRequestParserTest, Msg) {
   ASSERT_TRUE(parse(R"({"op":"msg","room":"lobby","text":"hi there","id":"c1","ts":123})").ok());
   EXPECT_EQ(req_.op, Op::msg);

@@ -30,6 +30,8 @@ struct Request {
   std::string_view to;
   FieldState text_state = FieldState::absent;
   std::string_view text;
+  FieldState token_state = FieldState::absent;  // hello with auth on (docs/auth.md)
+  std::string_view token;
   bool has_id = false;
   std::string_view id;
   bool has_ts = false;

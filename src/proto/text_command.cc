@@ -38,13 +38,22 @@ void set_room(Request& r, std::string_view room) {
 }  // namespace
 
 TextLine parse_text_line(std::string_view line, bool logged_in, std::string_view current_room,
-                         Request& r) {
+                         Request& r, TextLogin login) {
   r = Request{};
   if (!logged_in) {
     // The name line; an empty one asks again (bad_name from the session).
     r.op = Op::hello;
     r.user_state = FieldState::present;
-    r.user = trim(line);
+    if (login == TextLogin::name) {
+      r.user = trim(line);
+      return TextLine::request;
+    }
+    std::string_view rest = line;
+    r.user = next_word(rest);
+    if (!rest.empty()) {  // no token: the shard refuses the hello as unauthorized
+      r.token_state = FieldState::present;
+      r.token = rest;
+    }
     return TextLine::request;
   }
   if (trim(line).empty()) return TextLine::empty;

@@ -46,6 +46,35 @@ TEST_F(TextCommandTest, NameLineIsTakenAsItIs) {
   EXPECT_EQ(req_.user, "two words");
 }
 
+TEST_F(TextCommandTest, WithAuthTheFirstLineIsNameAndToken) {
+  ASSERT_EQ(parse_text_line("alice eyJh.eyJz.c2ln", false, "", req_, TextLogin::name_and_token),
+            TextLine::request);
+  EXPECT_EQ(req_.op, Op::hello);
+  EXPECT_EQ(req_.user, "alice");
+  EXPECT_EQ(req_.token_state, FieldState::present);
+  EXPECT_EQ(req_.token, "eyJh.eyJz.c2ln");
+  // Blanks around and between are trimmed; what follows the name is the token whole
+  // (a token has no spaces: one with a space fails verification, it is not cut).
+  parse_text_line(" \t bob \t a.b.c d \t", false, "", req_, TextLogin::name_and_token);
+  EXPECT_EQ(req_.user, "bob");
+  EXPECT_EQ(req_.token, "a.b.c d");
+  // A name alone: no token (the shard says unauthorized).
+  parse_text_line("carol  ", false, "", req_, TextLogin::name_and_token);
+  EXPECT_EQ(req_.user, "carol");
+  EXPECT_EQ(req_.token_state, FieldState::absent);
+  parse_text_line("", false, "", req_, TextLogin::name_and_token);
+  EXPECT_EQ(req_.user, "");
+  EXPECT_EQ(req_.token_state, FieldState::absent);
+  // Without auth the line stays one name, and after login the mode is irrelevant.
+  parse_text_line("dave tok", false, "", req_);
+  EXPECT_EQ(req_.user, "dave tok");
+  EXPECT_EQ(req_.token_state, FieldState::absent);
+  ASSERT_EQ(parse_text_line("hello there", true, "lobby", req_, TextLogin::name_and_token),
+            TextLine::request);
+  EXPECT_EQ(req_.op, Op::msg);
+  EXPECT_EQ(req_.text, "hello there");
+}
+
 // ---- commands ----
 
 TEST_F(TextCommandTest, Join) {

@@ -18,6 +18,7 @@
 #include "proto/events.h"
 #include "proto/line_framer.h"
 #include "reactor/reactor.h"
+#include "shard/admission.h"
 #include "shard/web_connection.h"
 
 namespace chatd::shard {
@@ -53,6 +54,7 @@ struct Connection {
   LocalRooms::Memberships rooms;
   std::string current_room;  // text mode: where plain lines go
   chat::TokenBucket bucket;
+  Admission admission;  // login deadline, refused tokens, per-address slot (login.cc)
 
   chat::OverBound over_bound;  // since when broadcasts have had to be dropped
   Nanos deadline = 0;          // draining/lingering: close by then regardless

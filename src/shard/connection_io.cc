@@ -138,7 +138,7 @@ proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
       send_error(c, proto::ErrorCode::bad_json, "lines must be valid UTF-8", {}, {});
       return proto::FrameVerdict::next;
     }
-    switch (proto::parse_text_line(frame, c.logged_in(), c.current_room, req)) {
+    switch (proto::parse_text_line(frame, c.logged_in(), c.current_room, req, text_login())) {
       case proto::TextLine::request: handle_request(c, req, frame); break;
       case proto::TextLine::help: queue_reply(c, proto::kTextHelp); break;
       case proto::TextLine::empty: break;
@@ -223,6 +223,7 @@ void Shard::close_connection(Connection& c) {
   reactor_->close(c.key, c.fd);
   c.fd = -1;
   c.receiving = false;
+  release_address_slot(c);
   shared_.connections.fetch_sub(1, std::memory_order_relaxed);
   if (accept_paused_) accept_resume_at_ = 0;  // an fd is free again
   if (!c.send.in_flight) free_slot(c);
@@ -272,7 +273,7 @@ void Shard::check_slow_consumers() {
 void Shard::hand_off(Connection& c) {
   if (c.receiving || c.send.in_flight || !c.out.empty()) return;  // called again when they finish
   std::string input = c.ws ? websocket_handoff(c) : std::move(c.handoff);
-  auto* adopt = new Adopt{UniqueFd(c.fd), c.mode, std::move(input)};
+  auto* adopt = new Adopt{UniqueFd(c.fd), c.mode, std::move(input), c.admission};
   adopt->input += c.framer.take_buffered();
   const uint32_t target = c.migrate_to;
   c.fd = -1;  // the fd now belongs to the home shard

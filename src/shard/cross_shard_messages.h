@@ -34,6 +34,7 @@
 #include "net/event_pool.h"
 #include "proto/events.h"
 #include "reactor/reactor.h"
+#include "shard/admission.h"
 
 namespace chatd::shard {
 
@@ -51,6 +52,7 @@ struct Adopt {
   UniqueFd fd;  // closed if the envelope is discarded
   proto::Mode mode;
   std::string input;  // unprocessed bytes, starting with the hello frame
+  Admission admission;  // travels with the fd (shard/admission.h)
 };
 
 struct Join {

@@ -76,6 +76,7 @@ std::size_t Shard::outbox_depth() const {
 
 void Shard::on_adopt(Adopt& m) {
   Connection* c = add_connection(m.fd.release(), m.mode);
+  continue_login_clock(*c, m.admission);
   c->framer.hold(m.input);  // replayed from the framer's own (padded) buffer
   if (m.mode == proto::Mode::ws) c->ws = std::make_unique<WebSocket>(config_.max_frame);  // fed from the framer's bytes
   if (shutting_down_) {

@@ -99,6 +99,7 @@ void Shard::upgrade_to_websocket(Connection& c, std::size_t head_len) {
   c.http.reset();  // check_http_deadlines forgets it
   c.mode = proto::Mode::ws;
   c.ws = std::make_unique<WebSocket>(config_.max_frame);
+  start_login_clock(c);  // a chat client from here on: --login-timeout counts from the upgrade
   if (!rest.empty()) return process_ws(c, std::span<char>(rest.data(), rest.size()));
   resume_input(c);
 }

@@ -8,11 +8,13 @@
 #include <functional>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "auth/verifier.h"
 #include "chat/delivery_policy.h"
 #include "chat/epoch_source.h"
 #include "chat/name_registry.h"
@@ -24,10 +26,13 @@
 #include "proto/error_code.h"
 #include "proto/json_request_parser.h"
 #include "proto/request.h"
+#include "proto/text_command.h"
 #include "reactor/reactor.h"
 #include "metrics/shard_stats.h"
+#include "net/conns_per_address.h"
 #include "shard/connection.h"
 #include "shard/cross_shard_messages.h"
+#include "shard/login_deadlines.h"
 #include "xshard/mesh.h"
 #include "xshard/outbox.h"
 
@@ -53,6 +58,11 @@ struct ServerShared {
   // that builds the shards; no shard thread touches this vector) and kept until the
   // server goes: a buffer may be let go by any shard, after its own shard stopped.
   std::vector<std::unique_ptr<net::EventPool>> event_pools;
+  // --auth-secret-file's key (empty: auth off); each shard keys its own Verifier
+  // from it on its own thread at start.
+  std::string auth_secret;
+  // --max-conns-per-ip (null: off): every shard counts into the one table.
+  std::unique_ptr<net::ConnsPerAddress> conns_per_address;
 };
 
 class Shard final : public reactor::Handler {
@@ -102,6 +112,19 @@ class Shard final : public reactor::Handler {
   void leave_everything(Connection& c);
   void check_slow_consumers();
   void hand_off(Connection& c);
+
+  // --- admission and login (login.cc): the per-address limit at accept, the
+  // login deadline, and the token a hello must carry when auth is on.
+  Result<void> start_auth();
+  bool refused_by_address_limit(int fd, Admission& admission);
+  void release_address_slot(Connection& c);
+  void start_login_clock(Connection& c);  // also for a connection upgraded to WebSocket
+  void continue_login_clock(Connection& c, const Admission& carried);
+  void watch_login_deadline(Connection& c);
+  void close_late_logins();
+  bool token_accepted(Connection& c, const proto::Request& r);
+  proto::TextLogin text_login() const;
+  std::string_view text_prompt() const;
 
   // --- HTTP and WebSocket connections (http_io.cc)
   void start_http(Connection& c, std::string_view data);
@@ -246,6 +269,13 @@ class Shard final : public reactor::Handler {
   std::vector<reactor::ConnKey> held_;          // connections held for an outbox
   std::vector<reactor::ConnKey> held_scratch_;  // resume_held's working copy
   bool backlogged_ = false;                     // as last reported in our mailbox
+
+  // Auth (login.cc): the shard's own Verifier when --auth-secret-file is given;
+  // connections that have yet to log in, by deadline.
+  std::optional<auth::Verifier> verifier_;
+  LoginDeadlines login_deadlines_;
+  Nanos last_address_refusal_log_ = 0;
+  uint64_t address_refusals_since_log_ = 0;
 
   proto::JsonRequestParser parser_;
   // The request being handled. One per shard, reused, so its buffers (the rid) keep
