@@ -123,7 +123,7 @@ void Shard::resume_input(Connection& c) {
 }
 
 proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
-  if (!c.takes_frames()) return proto::FrameVerdict::hold;
+  if (!c.takes_frames() || input_waits(c, frame)) return proto::FrameVerdict::hold;  // pacing.cc
   proto::Request& req = request_;  // reset by the parsers below
   if (c.mode == proto::Mode::json) {
     if (blank(frame)) return proto::FrameVerdict::next;
@@ -184,6 +184,7 @@ void Shard::on_send_done(reactor::ConnKey key, int result) {
       if (c->phase == Phase::migrating) return hand_off(*c);
       break;
   }
+  note_sent(*c);  // a member that drains keeps holding bursts back (pacing.cc)
   if (c->input_paused && delivery_.resume_input(c->out.bytes())) {
     c->input_paused = false;
     resume_input(*c);

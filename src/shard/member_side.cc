@@ -28,7 +28,8 @@ void Shard::on_join_ack(JoinAck& m) {
 }
 
 void Shard::on_broadcast(net::EventBuffer* event) {
-  if (const LocalRooms::Room* room = local_rooms_.find(event->room())) {
+  const LocalRooms::Room* room = local_rooms_.find(event->room());
+  if (room) {
     uint32_t queued = 0;
     for (Connection* m : room->members) {
       if (m->phase != Phase::open || m->session == event->exclude_session()) continue;
@@ -55,6 +56,7 @@ void Shard::on_broadcast(net::EventBuffer* event) {
       if (queued > 0) latency_pending_.push_back(event->arrived());
     }
   }
+  settle_credit(event, room);  // the sender's window (pacing.cc)
   event->release();
 }
 
