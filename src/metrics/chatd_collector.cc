@@ -85,6 +85,12 @@ const ShardFamily kShardFamilies[] = {
      one<&ShardStats::ring_full>},
     {"chatd_accept_errors_total", "accept() failures (EMFILE, ENFILE, ENOMEM, ...)", kCounter,
      one<&ShardStats::accept_errors>},
+    {"chatd_inputs_paused_total", "msg requests held because their sender's window was full (a burst slowed)",
+     kCounter, one<&ShardStats::inputs_paused>},
+    {"chatd_inputs_held_total", "Requests held because an outbox they post to was over its watermark", kCounter,
+     one<&ShardStats::inputs_held>},
+    {"chatd_outbox_peak", "The most envelopes one of the shard's outboxes has held at once", kGauge,
+     one<&ShardStats::outbox_peak>},
 };
 
 MetricFamily collect(const ShardFamily& spec, const std::vector<const ShardStats*>& shards) {
