@@ -39,7 +39,7 @@ class Clients:
     def loadgen(self, server, out_dir, args, meter, timeout):
         argv = self._taskset() + [LOADGEN, "--threads", str(self.threads), "--no-progress", "--connect-timeout",
                                   "10s", "--target", server.target.protocol, "--port", str(server.port),
-                                  "--out", out_dir] + args
+                                  "--out", out_dir] + list(server.target.loadgen_args) + args
         rc, pid, took = self._run(argv, out_dir, meter, timeout)
         row = {"client": "loadgen", "client_cmd": " ".join(argv), "rc": rc, "client_pid": pid,
                "run_seconds": round(took, 2), "dir": out_dir}

@@ -239,7 +239,8 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true", help="one repetition, shorter steps (under 5 minutes)")
     p.add_argument("--smoke", action="store_true", help="development check: chatd-uring and redis, 2 rates, 1 rep")
     p.add_argument("--out", help="results folder (default results/<UTC>-bench[-quick|-smoke])")
-    p.add_argument("--targets", help="comma-separated subset of chatd-uring,chatd-epoll,chatd-all,redis,nats")
+    p.add_argument("--targets", help="comma-separated subset of chatd-uring,chatd-epoll,chatd-ws,chatd-all,redis,nats "
+                   "(and chatd-before-uring,chatd-before-epoll when CHATD_BEFORE_BIN names an older chatd)")
     p.add_argument("--reps", type=int, help="repetitions (default: 3 full, 1 quick/smoke)")
     p.add_argument("--no-perf", action="store_true", help="do not count the servers' sendmsg calls with perf")
     p.add_argument("--no-readme", action="store_true", help="a full run does not rewrite README.md's table")

@@ -3,7 +3,7 @@ and --smoke (a development check that every piece works, in about two minutes).
 """
 from dataclasses import dataclass, field, replace
 
-ALL_TARGETS = ["chatd-uring", "chatd-epoll", "chatd-all", "redis", "nats"]
+ALL_TARGETS = ["chatd-uring", "chatd-epoll", "chatd-ws", "chatd-all", "redis", "nats"]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,10 @@ import time
 from dataclasses import dataclass, field
 
 CHATD = "./build/chatd"
+# CHATD_BEFORE_BIN=path/to/an/older/chatd adds targets chatd-before-uring and
+# chatd-before-epoll that run that binary: a change is compared with what it
+# replaced in the same run, interleaved, as same-run ratios.
+CHATD_BEFORE = os.environ.get("CHATD_BEFORE_BIN", "")
 
 
 @dataclass
@@ -23,12 +27,15 @@ class Target:
     pinned: bool           # to the server CPU
     note: str = ""
     wire: str = ""         # fanout_client's --target
+    binary: str = CHATD    # chatd targets: which build runs
+    backend: str = ""      # chatd targets: --backend (default: the name's last part)
+    loadgen_args: tuple = ()  # added to every loadgen run against this target
 
     def command(self, port, cpus):
         """The server's command line (without taskset)."""
         if self.name.startswith("chatd"):
-            shards, backend = (str(len(cpus)), "auto") if self.name == "chatd-all" else ("1", self.name[6:])
-            return [CHATD, "--bind", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--shards", shards,
+            shards, backend = (str(len(cpus)), "auto") if self.name == "chatd-all" else ("1", self.backend or self.name.split("-")[-1])
+            return [self.binary, "--bind", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--shards", shards,
                     "--backend", backend, "--drain-timeout", "200ms"]
         if self.name == "redis":
             return ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
@@ -39,10 +46,14 @@ class Target:
 TARGETS = {t.name: t for t in [
     Target("chatd-uring", "chatd", True, "1 shard, io_uring", "chatd"),
     Target("chatd-epoll", "chatd", True, "1 shard, epoll", "chatd"),
+    Target("chatd-ws", "chatd", True, "1 shard, io_uring, WebSocket clients (loadgen --ws)", "", backend="uring",
+           loadgen_args=("--ws",)),
     Target("chatd-all", "chatd", False, "a shard per CPU, not pinned (shares the client's CPU)", "chatd"),
     Target("redis", "redis", True, "single-threaded pub/sub", "redis"),
     Target("nats", "nats", True, "GOMAXPROCS=1", "nats"),
-]}
+] + ([Target("chatd-before-uring", "chatd", True, "1 shard, io_uring, " + CHATD_BEFORE, "chatd", CHATD_BEFORE),
+      Target("chatd-before-epoll", "chatd", True, "1 shard, epoll, " + CHATD_BEFORE, "chatd", CHATD_BEFORE)]
+     if CHATD_BEFORE else [])}
 
 
 def free_port():

@@ -21,7 +21,7 @@ LAYERS=(
   "chat"
   "config"
   "shard"
-  "server app"
+  "server"
   "main.cc"
 )
 # "FROM TO" pairs of peers on one level that FROM may include.
