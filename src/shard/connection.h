@@ -55,7 +55,8 @@ struct Connection {
   chat::TokenBucket bucket;
 
   chat::OverBound over_bound;  // since when broadcasts have had to be dropped
-  Nanos deadline = 0;          // draining/lingering: close by then regardless
+  Nanos deadline = 0;          // draining/lingering: close then (lingering: unless the peer still receives)
+  Nanos close_by = 0;          // draining/lingering: close by then regardless
 
   // Pacing bursts (chat/sender_pacing.h, shard/sender_pacing.cc).
   chat::KeepUp keep_up;     // as a member: when its queue last drained to the low mark

@@ -1,5 +1,7 @@
 // Connection lifetime on a shard: accept → mode → frames → sends → drain → close,
 // and the moves in between (to the home shard after hello).
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -166,6 +168,10 @@ void Shard::on_recv_end(reactor::ConnKey key, int result) {
   c->receiving = false;
   if (result == -ECANCELED && c->phase == Phase::open) return resume_input(*c);  // backpressure stop
   if (c->phase == Phase::migrating) return hand_off(*c);
+  // Input stopped for backpressure while its last words were being queued: not an
+  // end. Closing now would reset the connection and lose what is still queued.
+  if (result == -ECANCELED && c->phase == Phase::draining) return;  // start_lingering reads again
+  if (result == -ECANCELED && c->phase == Phase::lingering) return discard_input(*c);
   if (c->phase == Phase::lingering || result < 0) return close_connection(*c);
   c->peer_closed = true;  // EOF: answer what was sent, then close
   if (c->phase == Phase::open) resume_input(*c);
@@ -203,7 +209,7 @@ void Shard::queue_reply(Connection& c, std::string_view encoded) {
 void Shard::drain_then_close(Connection& c, Nanos grace) {
   if (c.phase == Phase::draining || c.phase == Phase::lingering) return;
   c.phase = Phase::draining;
-  c.deadline = now_ + grace;
+  c.deadline = c.close_by = now_ + grace;
   // From here on the connection only delivers its last words: as a chat user it has
   // left (others see user_left now, the name is free now).
   leave_everything(c);
@@ -217,7 +223,25 @@ void Shard::start_lingering(Connection& c) {
   ::shutdown(c.fd, SHUT_WR);
   c.phase = Phase::lingering;
   c.deadline = std::min(c.deadline, now_ + kLingerMax);
-  if (!c.receiving) close_connection(c);
+  if (c.receiving) return;
+  if (c.peer_closed) return close_connection(c);
+  discard_input(c);  // its input was stopped for backpressure: its unread bytes would reset it
+}
+
+// At the end of the linger: if the peer has not yet received every byte we sent
+// (the kernel still holds some, unacknowledged), a close now would reset the
+// connection and destroy them. Linger another round, within the close's own bound.
+bool Shard::linger_longer(Connection& c) {
+  int unacked = 0;
+  if (c.phase != Phase::lingering || now_ >= c.close_by) return false;
+  if (::ioctl(c.fd, SIOCOUTQ, &unacked) != 0 || unacked == 0) return false;
+  c.deadline = std::min(now_ + kLingerMax, c.close_by);
+  return true;
+}
+
+void Shard::discard_input(Connection& c) {
+  c.receiving = true;
+  reactor_->start_recv(c.key, c.fd);
 }
 
 void Shard::close_connection(Connection& c) {

@@ -127,7 +127,7 @@ void Shard::run_timers() {
     std::erase_if(closing_, [&](reactor::ConnKey key) {
       Connection* c = find(key);
       if (!c || (c->phase != Phase::draining && c->phase != Phase::lingering)) return true;
-      if (now_ < c->deadline) return false;
+      if (now_ < c->deadline || linger_longer(*c)) return false;
       close_connection(*c);
       return true;
     });

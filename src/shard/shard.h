@@ -97,6 +97,8 @@ class Shard final : public reactor::Handler {
   void queue_reply(Connection& c, std::string_view encoded);
   void drain_then_close(Connection& c, Nanos grace);
   void start_lingering(Connection& c);
+  void discard_input(Connection& c);
+  bool linger_longer(Connection& c);
   void close_connection(Connection& c);
   void free_slot(Connection& c);
   void leave_everything(Connection& c);
