@@ -91,6 +91,12 @@ const ShardFamily kShardFamilies[] = {
      one<&ShardStats::accept_errors>},
     {"chatd_http_responses_total", "HTTP responses on the chat port (101: WebSocket upgrades), by status", kCounter,
      http_responses, "status", kHttpStatusSlots, status_label},
+    {"chatd_inputs_paused_total", "msg requests held because their sender's window was full (a burst slowed)",
+     kCounter, one<&ShardStats::inputs_paused>},
+    {"chatd_inputs_held_total", "Requests held because an outbox they post to was over its watermark", kCounter,
+     one<&ShardStats::inputs_held>},
+    {"chatd_outbox_peak", "The most envelopes one of the shard's outboxes has held at once", kGauge,
+     one<&ShardStats::outbox_peak>},
 };
 
 MetricFamily collect(const ShardFamily& spec, const std::vector<const ShardStats*>& shards) {

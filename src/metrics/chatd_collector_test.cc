@@ -105,6 +105,19 @@ TEST(ChatdCollector, HttpResponsesByStatusAndConnectionsByMode) {
   EXPECT_EQ(find(modes, {{"mode", "text"}, {"shard", "1"}}).gauge.value, 0);
 }
 
+TEST(ChatdCollector, BackpressureCountersAreExported) {
+  Fixture fx;
+  fx.shards[0].inputs_paused.add(11);
+  fx.shards[1].inputs_held.add(3);
+  fx.shards[1].outbox_peak.set(4100);
+  auto f = by_name(fx.collector.Collect());
+  EXPECT_EQ(f.at("chatd_inputs_paused_total").type, MetricType::Counter);
+  EXPECT_EQ(find(f.at("chatd_inputs_paused_total"), {{"shard", "0"}}).counter.value, 11);
+  EXPECT_EQ(find(f.at("chatd_inputs_held_total"), {{"shard", "1"}}).counter.value, 3);
+  EXPECT_EQ(f.at("chatd_outbox_peak").type, MetricType::Gauge);
+  EXPECT_EQ(find(f.at("chatd_outbox_peak"), {{"shard", "1"}}).gauge.value, 4100);
+}
+
 TEST(ChatdCollector, SnapshotFamiliesSkipAShardThatDidNotAnswer) {
   Fixture fx;
   ShardSnapshot answered;
@@ -150,7 +163,7 @@ TEST(ChatdCollector, ProcessFamiliesHaveOneSampleEach) {
   for (const char* name : {"process_resident_memory_bytes", "process_max_fds", "process_start_time_seconds",
                            "chatd_jemalloc_allocated_bytes", "chatd_jemalloc_resident_bytes"})
     EXPECT_EQ(f.at(name).metric.size(), 1u) << name;
-  EXPECT_EQ(f.size(), 28u) << "every family of docs/protocol.md's Metrics section, once";
+  EXPECT_EQ(f.size(), 31u) << "every family of docs/protocol.md's Metrics section, the HTTP and backpressure ones, once";
 }
 
 }  // namespace

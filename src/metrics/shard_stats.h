@@ -60,6 +60,7 @@ struct alignas(kCacheLine) ShardStats {
   Counter slow_consumer_disconnects;
   Counter ring_full;  // pushes that found a peer's ring full and were retried later
   Counter inputs_held;  // requests held because an outbox they post to was over its watermark
+  Counter inputs_paused;  // msgs held because their sender's window was full (a burst slowed)
   Counter outbox_peak;  // the most envelopes any of its outboxes held at once
   Counter accept_errors;
   Counter mailbox_depth;

@@ -21,6 +21,7 @@ EventBuffer* EventBuffer::allocate(EventPool* pool, const EventRoute& route, std
   b->exclude_session_ = route.exclude_session;
   b->arrived_ = route.arrived;
   b->is_message_ = route.is_message;
+  b->credit_ = route.credit;
   // An empty view may carry a null pointer, which memcpy must never see.
   if (!route.room.empty()) std::memcpy(b->data_, route.room.data(), route.room.size());
   if (json_len > 0) ws::prepend_frame_header(ws::Opcode::text, b->json_bytes(), json_len - 1);

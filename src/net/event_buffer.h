@@ -30,12 +30,21 @@ namespace chatd::net {
 
 class EventPool;
 
+// A msg's way back to its sender's window (src/chat/sender_pacing.h): which
+// connection on which shard published it, and what it weighs there.
+struct SenderCredit {
+  uint64_t key = 0;     // the sender's connection on its home shard (0 is a key too)
+  uint32_t weight = 0;  // SenderPacing::msg_weight, as the home shard charged it; 0: none owed
+  uint16_t shard = 0;   // the sender's home shard
+};
+
 // Routing header for broadcasts (unused by direct replies).
 struct EventRoute {
   std::string_view room;
   uint64_t exclude_session = 0;  // that member does not get it (typing, user_joined)
   Nanos arrived = 0;             // when the frame that caused it arrived (latency)
   bool is_message = false;       // a sequenced `msg`: counted as delivered, timed
+  SenderCredit credit{};         // a msg: owed back to its sender once released
 };
 
 class EventBuffer {
@@ -71,6 +80,16 @@ class EventBuffer {
   // Where the stored bytes begin: queue entries keep offsets from here.
   const char* base() const { return data_; }
 
+  // The sender's credit: owed back once each of `shards` receiving shards has
+  // released the msg (set by the owner before the buffer is posted anywhere).
+  const SenderCredit& credit() const { return credit_; }
+  void expect_releases(uint16_t shards) { releases_left_.store(shards, std::memory_order_relaxed); }
+  // One receiving shard is done with it; true for the last, which owes the credit.
+  bool release_credit() {
+    // acq_rel: the last releaser acts after every other shard's release.
+    return releases_left_.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  }
+
   void retain(uint32_t n = 1) {
     // Relaxed: whoever retains already holds a reference, so the buffer is alive.
     refs_.fetch_add(n, std::memory_order_relaxed);
@@ -91,8 +110,10 @@ class EventBuffer {
   uint16_t room_len_;
   uint8_t ws_header_len_;  // 0 (no JSON), 2, 4 or 10
   bool is_message_;
+  std::atomic<uint16_t> releases_left_{0};
   uint64_t exclude_session_;
   Nanos arrived_;
+  SenderCredit credit_;
   char data_[];  // room | ws frame header | json | text
 };
 

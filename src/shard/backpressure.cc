@@ -48,6 +48,7 @@ bool Shard::admits(uint32_t target, bool resuming) const {
 
 bool Shard::hold_if_backlogged(Connection& c, const proto::Request& r) {
   if (!c.logged_in()) return false;  // refused (or moved home) without posting anything
+  if (hold_for_window(c, r)) return true;  // a burst: its sender waits (pacing.cc)
   const uint32_t target = request_target(r);
   if (admits(target, /*resuming=*/false)) return false;
   c.held = true;

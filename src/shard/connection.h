@@ -10,6 +10,7 @@
 
 #include "chat/delivery_policy.h"
 #include "chat/local_rooms.h"
+#include "chat/sender_pacing.h"
 #include "chat/token_bucket.h"
 #include "chat/user_list.h"
 #include "common/clock.h"
@@ -43,7 +44,7 @@ struct Connection {
   Phase phase = Phase::open;
   bool receiving = false;       // a recv is armed in the reactor
   bool input_paused = false;    // outbound over its bound: stop reading requests
-  bool held = false;            // an outbox its next request posts to is full: wait (backpressure.cc)
+  bool held = false;            // an outbox its next request posts to is full, or its window: wait (backpressure.cc)
   bool peer_closed = false;     // EOF seen: finish what was read, flush, close
   uint16_t pending = 0;         // cross-shard replies awaited; requests wait meanwhile
   uint16_t migrate_to = 0;      // migrating: the home shard named by hello
@@ -57,7 +58,15 @@ struct Connection {
   Admission admission;  // login deadline, refused tokens, per-address slot (login.cc)
 
   chat::OverBound over_bound;  // since when broadcasts have had to be dropped
-  Nanos deadline = 0;          // draining/lingering: close by then regardless
+  Nanos deadline = 0;          // draining/lingering: close then (lingering: unless the peer still receives)
+  Nanos close_by = 0;          // draining/lingering: close by then regardless
+
+  // Pacing bursts (chat/sender_pacing.h, shard/sender_pacing.cc).
+  chat::KeepUp keep_up;     // as a member: when its queue last drained to the low mark
+  uint32_t unreleased = 0;  // as a sender: weight of its msgs not yet released everywhere
+  uint32_t slice_turn = 0;  // the turn slice_used counts in
+  uint32_t slice_used = 0;  // bytes of frames handled in that turn
+  bool yielded = false;     // its slice ran out with frames left: listed to go on next turn
 
   // Input: bounded by --max-frame per frame; while requests wait (pending replies,
   // a full outbound queue, a full outbox) at most max_frame + 256 KiB is held,

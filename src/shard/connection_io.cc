@@ -1,5 +1,7 @@
 // Connection lifetime on a shard: accept → mode → frames → sends → drain → close,
 // and the moves in between (to the home shard after hello).
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -120,7 +122,7 @@ void Shard::resume_input(Connection& c) {
 }
 
 proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
-  if (!c.takes_frames()) return proto::FrameVerdict::hold;
+  if (!c.takes_frames() || input_waits(c, frame)) return proto::FrameVerdict::hold;  // pacing.cc
   proto::Request& req = request_;  // reset by the parsers below
   if (c.mode != proto::Mode::text) {  // JSON lines, or WebSocket text messages
     if (blank(frame)) return proto::FrameVerdict::next;
@@ -163,6 +165,10 @@ void Shard::on_recv_end(reactor::ConnKey key, int result) {
   c->receiving = false;
   if (result == -ECANCELED && c->phase == Phase::open) return resume_input(*c);  // backpressure stop
   if (c->phase == Phase::migrating) return hand_off(*c);
+  // Input stopped for backpressure while its last words were being queued: not an
+  // end. Closing now would reset the connection and lose what is still queued.
+  if (result == -ECANCELED && c->phase == Phase::draining) return;  // start_lingering reads again
+  if (result == -ECANCELED && c->phase == Phase::lingering) return discard_input(*c);
   if (c->phase == Phase::lingering || result < 0) return close_connection(*c);
   c->peer_closed = true;  // EOF: answer what was sent, then close
   if (c->phase == Phase::open) resume_input(*c);
@@ -181,6 +187,7 @@ void Shard::on_send_done(reactor::ConnKey key, int result) {
       if (c->phase == Phase::migrating) return hand_off(*c);
       break;
   }
+  note_sent(*c);  // a member that drains keeps holding bursts back (pacing.cc)
   if (c->input_paused && delivery_.resume_input(c->out.bytes())) {
     c->input_paused = false;
     resume_input(*c);
@@ -200,7 +207,7 @@ void Shard::queue_reply(Connection& c, std::string_view encoded) {
 void Shard::drain_then_close(Connection& c, Nanos grace) {
   if (c.phase == Phase::draining || c.phase == Phase::lingering) return;
   c.phase = Phase::draining;
-  c.deadline = now_ + grace;
+  c.deadline = c.close_by = now_ + grace;
   // From here on the connection only delivers its last words: as a chat user it has
   // left (others see user_left now, the name is free now).
   leave_everything(c);
@@ -214,7 +221,25 @@ void Shard::start_lingering(Connection& c) {
   ::shutdown(c.fd, SHUT_WR);
   c.phase = Phase::lingering;
   c.deadline = std::min(c.deadline, now_ + kLingerMax);
-  if (!c.receiving) close_connection(c);
+  if (c.receiving) return;
+  if (c.peer_closed) return close_connection(c);
+  discard_input(c);  // its input was stopped for backpressure: its unread bytes would reset it
+}
+
+// At the end of the linger: if the peer has not yet received every byte we sent
+// (the kernel still holds some, unacknowledged), a close now would reset the
+// connection and destroy them. Linger another round, within the close's own bound.
+bool Shard::linger_longer(Connection& c) {
+  int unacked = 0;
+  if (c.phase != Phase::lingering || now_ >= c.close_by) return false;
+  if (::ioctl(c.fd, SIOCOUTQ, &unacked) != 0 || unacked == 0) return false;
+  c.deadline = std::min(now_ + kLingerMax, c.close_by);
+  return true;
+}
+
+void Shard::discard_input(Connection& c) {
+  c.receiving = true;
+  reactor_->start_recv(c.key, c.fd);
 }
 
 void Shard::close_connection(Connection& c) {

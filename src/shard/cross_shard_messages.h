@@ -15,6 +15,9 @@
 //   reply            any → home                       a ready-made direct reply (whisper
 //                                                     result, history, room users)
 //   users_query/rooms_query   home → every shard; users_part/rooms_part back
+//   credit           the last shard to release a msg → the sender's home
+//                    (its window; the body is the msg's EventBuffer)
+//   stop_marker      every shard → every shard        graceful stop, phase one
 //   snapshot         metrics thread → every shard     copy your histogram and gauges out
 #pragma once
 
@@ -90,6 +93,7 @@ struct MessageDraft {
   int64_t ts = 0;
   uint64_t session = 0;  // the sender's: the owner checks it is still a member
   Nanos arrived = 0;     // when the frame arrived (broadcast latency)
+  net::SenderCredit credit{};  // the sender's window, credited when every shard released it
 };
 
 // A msg on its way from the sender's home shard to the room's owner. It sits at the
@@ -158,6 +162,19 @@ struct RoomsQuery {
 struct RoomsPart {
   ConnKey key;
   std::vector<std::pair<std::string, uint64_t>> rooms;  // sorted by name
+};
+
+// A msg's credit for a sender's window, when there is no broadcast to carry it
+// back (the owner dropped the msg: the sender left the room meanwhile).
+struct CreditReturn {
+  ConnKey key;
+  uint32_t weight;
+};
+
+// Graceful stop, phase one (graceful_stop.cc): every shard sends each shard
+// (itself included) one marker per round after everything it posted before.
+struct StopMarker {
+  int round;  // 1 or 2
 };
 
 // A scrape's request to every shard; the body of a `snapshot` envelope is a

@@ -50,7 +50,8 @@ void Shard::replay_missed(Connection& c, const std::vector<net::EventRef>& misse
 }
 
 void Shard::on_broadcast(net::EventBuffer* event) {
-  if (const LocalRooms::Room* room = local_rooms_.find(event->room())) {
+  const LocalRooms::Room* room = local_rooms_.find(event->room());
+  if (room) {
     uint32_t queued = 0;
     for (Connection* m : room->members) {
       if (m->phase != Phase::open || m->session == event->exclude_session()) continue;
@@ -77,6 +78,7 @@ void Shard::on_broadcast(net::EventBuffer* event) {
       if (queued > 0) latency_pending_.push_back(event->arrived());
     }
   }
+  settle_credit(event, room);  // the sender's window (pacing.cc)
   event->release();
 }
 

@@ -102,7 +102,7 @@ void Shard::do_leave(Connection& c, const proto::Request& r, LocalRooms::Room* r
 }
 
 void Shard::do_msg(Connection& c, const proto::Request& r) {
-  const MessageDraft m{r.room, c.user, r.text, r.id, r.has_id, r.has_ts, r.ts, c.session, now_};
+  const MessageDraft m{r.room, c.user, r.text, r.id, r.has_id, r.has_ts, r.ts, c.session, now_, charge_window(c, r)};
   const uint32_t owner = shard_of(r.room, mesh_.shards());
   // Owned here: sequenced and encoded at once, straight from the request's views.
   if (owner == id_) return publish(m);

@@ -86,12 +86,15 @@ void Shard::deliver_publish(void* shard, void* body) {
 
 void Shard::publish(const MessageDraft& m) {
   auto it = owned_rooms_.find(m.room);
-  if (it == owned_rooms_.end() || !it->second->members().contains(m.session)) return;  // left meanwhile
+  if (it == owned_rooms_.end() || !it->second->members().contains(m.session))
+    return return_credit(m.credit);  // left meanwhile
   OwnedRoom& room = *it->second;
   proto::Message ev{m.room, m.from, m.text, room.next_seq(), {}, {}};
   if (m.has_id) ev.id = m.id;
   if (m.has_ts) ev.ts = m.ts;
-  net::EventBuffer* event = encode_message(room, ev, {m.room, 0, m.arrived, /*is_message=*/true});
+  net::EventBuffer* event = encode_message(room, ev, {m.room, 0, m.arrived, /*is_message=*/true, m.credit});
+  // Each shard that gets it releases it once; the last hands the credit back (pacing.cc).
+  event->expect_releases(uint16_t(room.members().shards_with_members()));
   fan_out(room, event);
   room.remember(net::EventRef(event));  // the history keeps the creation reference
 }

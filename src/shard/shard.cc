@@ -36,7 +36,8 @@ Shard::Shard(uint32_t id, ServerShared& shared, xshard::Mesh& mesh)
       delivery_(shared.config.max_outbound, shared.config.slow_timeout),
       limits_{shared.config.max_text, shared.config.max_rooms_per_user, shared.config.rate_limit},
       pool_(*shared.event_pools.emplace_back(std::make_unique<net::EventPool>())),
-      wake_needed_(mesh.shards(), false) {
+      wake_needed_(mesh.shards(), false),
+      pacing_(shared.config.max_outbound, shared.config.slow_timeout) {
   outbox_.reserve(mesh.shards());
   for (uint32_t i = 0; i < mesh.shards(); ++i) outbox_.emplace_back(shared.outbox_watermark);
 }
@@ -74,8 +75,7 @@ void Shard::run(int listen_fd, int cpu, const std::function<void(Result<void>)>&
 
   while (true) {
     turn();
-    if (shared_.stopping.load(std::memory_order_acquire) && !shutting_down_) begin_shutdown();
-    if (shutting_down_ && (open_connections_ == 0 || now_ >= shutdown_deadline_)) break;
+    if (stop_step()) break;
   }
   // Past the drain deadline whatever is left is cut.
   for (auto& slot : slots_)
@@ -85,7 +85,7 @@ void Shard::run(int listen_fd, int cpu, const std::function<void(Result<void>)>&
 }
 
 void Shard::turn() {
-  const bool idle = !writer_.has_dirty() && outboxes_empty();
+  const bool idle = !writer_.has_dirty() && outboxes_empty() && yielded_.empty();
   if (idle && mesh_.prepare_to_sleep(id_)) {
     reactor_->poll(*this, next_timeout());
     mesh_.woke_up(id_);
@@ -95,6 +95,7 @@ void Shard::turn() {
   now_ = monotonic_now();
   drain_mailbox();
   run_timers();
+  pace_senders();
   flush_outbox();
   report_backlog();
   if (!held_.empty()) resume_held();
@@ -109,7 +110,7 @@ Nanos Shard::next_timeout() const {
   // Held connections are re-checked every tick: another shard's backlog clears
   // without waking us.
   const bool timers = !prompt_queue_.empty() || !slow_.empty() || !closing_.empty() || !held_.empty() ||
-                      !http_connections_.empty() || accept_paused_ || shutting_down_;
+                      !http_connections_.empty() || !withheld_.empty() || accept_paused_ || shutting_down_;
   if (shared_.stopping.load(std::memory_order_relaxed)) return 0;
   if (timers) return kTick;
   return login_deadlines_.empty() ? -1 : std::max<Nanos>(0, login_deadlines_.next() - now_);
@@ -131,7 +132,7 @@ void Shard::run_timers() {
     std::erase_if(closing_, [&](reactor::ConnKey key) {
       Connection* c = find(key);
       if (!c || (c->phase != Phase::draining && c->phase != Phase::lingering)) return true;
-      if (now_ < c->deadline) return false;
+      if (now_ < c->deadline || linger_longer(*c)) return false;
       close_connection(*c);
       return true;
     });
@@ -140,27 +141,6 @@ void Shard::run_timers() {
       shared_.connections.load(std::memory_order_relaxed) < shared_.max_conns) {
     accept_paused_ = false;
     reactor_->resume_accept();
-  }
-}
-
-void Shard::begin_shutdown() {
-  shutting_down_ = true;
-  shutdown_deadline_ = now_ + config_.drain_timeout;
-  reactor_->pause_accept();
-  LOG_DEBUG("draining %u connections", open_connections_);
-  std::string line;
-  for (auto& slot : slots_) {
-    if (!slot) continue;
-    Connection& c = *slot;
-    if (c.phase == Phase::lingering) continue;
-    if (c.phase == Phase::open || c.phase == Phase::draining) {
-      line.clear();
-      proto::encode(c.mode, line, proto::ErrorEvent{"server_shutdown", "server is shutting down", {}});
-      queue_reply(c, line);
-      close_websocket(c, ws::close_code::going_away, "server shutdown");
-      stats_.errors[int(proto::ErrorCode::server_shutdown)].add();
-    }
-    drain_then_close(c, config_.drain_timeout);
   }
 }
 

@@ -20,6 +20,7 @@
 #include "chat/name_registry.h"
 #include "chat/owned_room.h"
 #include "chat/request_checks.h"
+#include "chat/sender_pacing.h"
 #include "common/string_map.h"
 #include "config/config.h"
 #include "http/router.h"
@@ -107,6 +108,8 @@ class Shard final : public reactor::Handler {
   void queue_reply(Connection& c, std::string_view encoded);
   void drain_then_close(Connection& c, Nanos grace);
   void start_lingering(Connection& c);
+  void discard_input(Connection& c);
+  bool linger_longer(Connection& c);
   void close_connection(Connection& c);
   void free_slot(Connection& c);
   void leave_everything(Connection& c);
@@ -148,6 +151,30 @@ class Shard final : public reactor::Handler {
   bool hold_if_backlogged(Connection& c, const proto::Request& r);
   void resume_held();
   void report_backlog();
+
+  // --- pacing bursts (pacing.cc): input in slices per turn, a window per sender,
+  // msgs released by the shards that got them once no member keeping up is behind.
+  static constexpr uint32_t kSenderWindow = UINT32_MAX - 2;  // held_for: its own window is full
+  bool input_waits(Connection& c, std::string_view frame);
+  void pace_senders();
+  void note_sent(Connection& c);
+  bool hold_for_window(Connection& c, const proto::Request& r);
+  net::SenderCredit charge_window(Connection& c, const proto::Request& r);
+  void credit_sender(reactor::ConnKey key, uint32_t weight);
+  void return_credit(const net::SenderCredit& credit);
+  void on_credit_return(CreditReturn& m);
+  static void deliver_credit(void* shard, void* body);
+  void settle_credit(net::EventBuffer* event, const LocalRooms::Room* room);
+  bool room_holds_back(const LocalRooms::Room& room);
+  void release_withheld();
+  void release_credit(net::EventBuffer* event);
+
+  // --- graceful stop (graceful_stop.cc)
+  enum class StopPhase : uint8_t { running, quiescing, draining };
+  bool stop_step();
+  void begin_drain();
+  void post_stop_markers(int round);
+  void on_stop_marker(StopMarker& m);
 
   // --- requests on the home shard (requests.cc)
   void handle_request(Connection& c, const proto::Request& r, std::string_view frame);
@@ -288,6 +315,21 @@ class Shard final : public reactor::Handler {
   std::string scratch_;       // encoding buffer for direct replies, reused
   std::string json_scratch_;  // encoding buffers for broadcasts, reused
   std::string text_scratch_;
+
+  // Pacing bursts (pacing.cc).
+  const chat::SenderPacing pacing_;
+  uint32_t turn_ = 0;                               // input slices are per turn
+  std::vector<reactor::ConnKey> yielded_;           // slice used up with frames left: go on next turn
+  std::vector<reactor::ConnKey> yielded_scratch_;   // pace_senders' working copy
+  // Per room: msgs whose release waits for a member that keeps up to catch up.
+  // Bound: what the senders' windows let through, as they get no credit meanwhile.
+  StringMap<std::vector<net::EventRef>> withheld_;
+
+  // Graceful stop (graceful_stop.cc).
+  StopPhase stop_phase_ = StopPhase::running;
+  uint32_t stop_markers_[2] = {0, 0};  // markers of rounds 1 and 2 received
+  bool sent_round_two_ = false;
+  Nanos quiesce_deadline_ = 0;
 
   bool accept_paused_ = false;
   Nanos accept_resume_at_ = 0;
