@@ -12,9 +12,11 @@ CHATD_BUILD_PACKAGES=(g++ meson ninja-build pkg-config liburing-dev libjemalloc-
                       prometheus-cpp-dev libssl-dev)
 # What the test suite exercises (scripts/test.sh): GoogleTest, Google Benchmark
 # (CI compiles bench/), Python for the black-box and observability tests,
-# Prometheus/promtool, and the servers loadgen compares chatd with.
+# Prometheus/promtool, the servers loadgen compares chatd with, and node, npm and
+# chromium for the browser test of the web page (tests/web, suite `browser`).
 # shellcheck disable=SC2034  # used by scripts/test.sh
-CHATD_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus redis-server nats-server openssl)
+CHATD_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus redis-server nats-server openssl
+                     nodejs npm chromium)
 
 # ensure_packages [PACKAGE...]: installs whatever of CHATD_BUILD_PACKAGES and the
 # named packages is missing; silent when nothing is.

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/secret_file.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "reactor/backend.h"
@@ -40,6 +41,16 @@ int main(int argc, char** argv) {
   }
   const Config& config = parsed->config;
   set_log_level(config.log_level);
+  std::string auth_secret;  // empty: auth off
+  if (!config.auth_secret_file.empty()) {
+    // Before the port opens: a server that would refuse every token must not start.
+    auto secret = auth::load_auth_secret(config.auth_secret_file);
+    if (!secret) {
+      std::fprintf(stderr, "chatd: %s\n", secret.error().message.c_str());
+      return 2;
+    }
+    auth_secret = std::move(*secret);
+  }
 
   const server::Sizing sizing = server::size_for_machine(config);
   // Resolved once, before any shard starts, so every shard runs the same backend.
@@ -49,7 +60,7 @@ int main(int argc, char** argv) {
   auto signals = server::StopSignals::install();
   if (!signals) return fail(signals.error().message);
 
-  auto server = server::Server::open(config, sizing, *backend);
+  auto server = server::Server::open(config, sizing, *backend, std::move(auth_secret));
   if (!server) return fail(server.error().message);
   const bool ready = (*server)->start();
   if (ready) (*server)->serve_until_stopped(*signals);

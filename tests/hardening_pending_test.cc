@@ -1,17 +1,14 @@
-// Issue 11's hardening that chatd does not do yet; these tests FAIL until it
-// does, so tests/meson.build does not register this file yet. Once the
-// features land, add (the lead does, at merge):
+// Issue 11's hardening, as it lands. tests/meson.build registers the parts
+// that chatd does, each with its own filter:
 //
-//   ['hardening_pending_uring', 'hardening_pending_test.cc', '*uring*', ['threaded']],
-//   ['hardening_pending_epoll', 'hardening_pending_test.cc', '*epoll*', ['threaded']],
+//   burst_uring / burst_epoll ('*Burst.*uring*' / '*Burst.*epoll*'): one member
+//   writing 2000 x 1 KiB in a single write must not make members that keep up
+//   lose messages; the sender is pushed back instead, and only the member that
+//   never reads is cut (issue 11, "Broken today"; src/chat/sender_pacing.h).
+//   Also a burst twice the default bound, and SIGTERM during an unpaced burst.
 //
-// - --login-timeout (default 10 s): a connection that has not logged in by
-//   then is closed, in every mode (docs/protocol.md, "Authentication").
-// - --max-conns-per-ip N (default off): one address holds at most N.
-// - The burst: one member writing 2000 x 1 KiB in a single write must not
-//   make members that keep up lose messages; the sender is pushed back
-//   instead, and only the member that never reads is cut (issue 11, "Broken
-//   today"). Also SIGTERM during such an unpaced burst.
+// (--login-timeout and --max-conns-per-ip moved to tests/login_limits_test.cc
+// when chatd gained them; the half HTTP head below is not registered yet.)
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -36,7 +33,11 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// ---- --login-timeout ------------------------------------------------------------
+// ---- a half HTTP head --------------------------------------------------------------
+// For the HTTP/WebSocket work: chatd answers GET with 501 today (closed at once).
+// --login-timeout exempts plain HTTP connections (src/shard/login.cc: an HTTP
+// connection's own head and keep-alive timeouts govern it), so this passes when
+// the HTTP head timeout closes a head that never ends by the time asserted here.
 
 class LoginTimeout : public testing::TestWithParam<ServerParam> {
  protected:
@@ -44,8 +45,6 @@ class LoginTimeout : public testing::TestWithParam<ServerParam> {
     server_ = ChatdProcess::start(GetParam().backend, GetParam().shards, {"--login-timeout", "2s"});
   }
   uint16_t port() const { return server_->port(); }
-  // Reads until the server closes; the close must come 2 s (the timeout)
-  // after `since`, give or take.
   void expect_closed_by_timeout(Client& c, Clock::time_point since) {
     c.drain_to_eof(5s);
     const double at = seconds_since(since);
@@ -57,169 +56,11 @@ class LoginTimeout : public testing::TestWithParam<ServerParam> {
 
 INSTANTIATE_TEST_SUITE_P(Backends, LoginTimeout, testing::ValuesIn(backends_x({2})), param_name);
 
-TEST_P(LoginTimeout, ASilentConnectionIsClosed) {
-  auto t0 = Clock::now();
-  Client c = Client::connect(port(), {.label = "silent"});
-  expect_closed_by_timeout(c, t0);
-}
-
-TEST_P(LoginTimeout, AJsonClientThatOnlyPingsIsClosed) {
-  auto t0 = Clock::now();
-  Client c = Client::connect(port(), {.label = "pinger"});
-  // Activity is not a login: pinging every 200 ms does not keep it open.
-  double closed_at = -1;
-  for (int i = 0; seconds_since(t0) < 4.5 && closed_at < 0; ++i) {
-    c.try_send_raw(op("ping").i("ts", i).str() + "\n", 100ms);
-    for (auto until = Clock::now() + 200ms; Clock::now() < until && closed_at < 0;)
-      if (!c.read_line(50ms) && c.closed()) closed_at = seconds_since(t0);
-  }
-  ASSERT_GE(closed_at, 0) << "a client that pinged but never said hello was open after 4.5 s";
-  EXPECT_GE(closed_at, 1.8) << "closed before --login-timeout 2s";
-  EXPECT_LE(closed_at, 3.5) << "closed long after --login-timeout 2s";
-}
-
-TEST_P(LoginTimeout, ATextClientThatNeverGivesAValidNameIsClosed) {
-  auto t0 = Clock::now();
-  Client c = Client::connect(port(), {.label = "text"});
-  c.send_line("not a valid name!");
-  EXPECT_TRUE(starts_with(c.expect_line(), "error: bad_name")) << c.recent();
-  expect_closed_by_timeout(c, t0);
-}
-
 TEST_P(LoginTimeout, HalfAnHttpRequestIsClosed) {
   auto t0 = Clock::now();
   Client c = Client::connect(port(), {.label = "http"});
   c.send_raw("GET /ws HTTP/1.1\r\nHost: x\r\n");  // the head never ends
   expect_closed_by_timeout(c, t0);
-}
-
-TEST_P(LoginTimeout, LoggedInClientsStayOpen) {
-  Client j = Client::connect(port(), {.label = "json"});
-  std::this_thread::sleep_for(1s);  // half the timeout, then log in
-  hello(j, "late_json");
-  Client t = text_login(port(), "late_text");
-  std::this_thread::sleep_for(3s);  // past the timeout for both
-  expect_alive(j);
-  t.send_line("/rooms");
-  EXPECT_FALSE(t.read_lines_until_quiet(300ms).empty()) << "the text user was closed";
-  EXPECT_FALSE(t.closed());
-}
-
-class LoginTimeoutDefault : public FreshServerTest {};
-
-INSTANTIATE_TEST_SUITE_P(Backends, LoginTimeoutDefault, testing::ValuesIn(backends_x({2})),
-                         param_name);
-
-TEST_P(LoginTimeoutDefault, IsTenSeconds) {
-  auto t0 = Clock::now();
-  Client c = Client::connect(port(), {.label = "anon"});
-  c.send(op("ping").i("ts", 1));
-  c.expect_event("pong");
-  std::this_thread::sleep_for(8500ms);
-  expect_alive(c);  // not yet
-  c.drain_to_eof(4s);
-  const double at = seconds_since(t0);
-  EXPECT_GE(at, 9.8);
-  EXPECT_LE(at, 11.5) << "a connection that never logged in was closed only after " << at << " s";
-}
-
-// ---- --max-conns-per-ip -----------------------------------------------------------
-
-// A connection from another loopback address (Client always uses 127.0.0.1):
-// hello, and whether welcome came back within 2 s.
-bool login_from(const char* source, uint16_t port, const std::string& user) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in src{}, dst{};
-  src.sin_family = dst.sin_family = AF_INET;
-  inet_pton(AF_INET, source, &src.sin_addr);
-  dst.sin_port = htons(port);
-  dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) == 0 &&
-            connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) == 0;
-  std::string hello = op("hello").s("user", user).str() + "\n", got;
-  ok = ok && send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) == ssize_t(hello.size());
-  auto deadline = Clock::now() + 2s;
-  while (ok && got.find('\n') == std::string::npos && Clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    char buf[4096];
-    ssize_t n = poll(&p, 1, 100) == 1 ? recv(fd, buf, sizeof buf, 0) : -2;
-    if (n == 0 || n == -1) break;
-    if (n > 0) got.append(buf, size_t(n));
-  }
-  if (fd >= 0) close(fd);
-  return got.find("\"welcome\"") != std::string::npos;
-}
-
-int open_fds(pid_t pid) {
-  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-  if (!d) throw HarnessError("cannot list /proc/" + std::to_string(pid) + "/fd");
-  int n = 0;
-  while (dirent* e = readdir(d))
-    if (e->d_name[0] != '.') ++n;
-  closedir(d);
-  return n;
-}
-
-class MaxConnsPerIp : public testing::TestWithParam<ServerParam> {};
-
-INSTANTIATE_TEST_SUITE_P(Backends, MaxConnsPerIp, testing::ValuesIn(backends_x({2})), param_name);
-
-TEST_P(MaxConnsPerIp, ConnectionsPastTheLimitFromOneAddressAreRefused) {
-  auto server = ChatdProcess::start(GetParam().backend, GetParam().shards,
-                                    {"--max-conns-per-ip", "5"});
-  std::vector<Client> five;
-  for (int i = 0; i < 5; ++i) five.push_back(login(server->port(), "ip" + std::to_string(i)));
-  // The sixth from 127.0.0.1 is closed without a welcome.
-  Client sixth = Client::connect(server->port(), {.label = "sixth"});
-  sixth.try_send_raw(op("hello").s("user", "sixth").str() + "\n", 1s);
-  for (auto& line : sixth.drain_to_eof(3s))
-    EXPECT_EQ(line.find("\"welcome\""), std::string::npos) << "the sixth was welcomed: " << line;
-  // Another address is not affected.
-  EXPECT_TRUE(login_from("127.0.0.2", server->port(), "other_ip"));
-  // A slot freed is a slot again.
-  five.pop_back();
-  EXPECT_TRUE(eventually(
-      [&] {
-        auto t = Client::try_connect(server->port(), {.label = "again"});
-        if (!t) return false;
-        t->try_send_raw(op("hello").s("user", "again").str() + "\n", 200ms);
-        auto line = t->read_line(300ms);
-        return line && line->find("\"welcome\"") != std::string::npos;
-      },
-      3s))
-      << "no new connection from 127.0.0.1 after one of the five closed";
-  for (auto& c : five) expect_alive(c);
-}
-
-TEST_P(MaxConnsPerIp, HundredsOfConnectionsFromOneAddressHoldAtMostTheLimit) {
-  auto server = ChatdProcess::start(GetParam().backend, GetParam().shards,
-                                    {"--max-conns-per-ip", "10"});
-  Client anchor_conn = Client::connect(server->port(), {.label = "anchor"});
-  anchor_conn.close();  // only to reach the listener once before counting
-  const int fds_at_rest = open_fds(server->pid());
-  std::vector<Client> flood;
-  int peak = 0;
-  for (int i = 0; i < 500; ++i) {
-    auto c = Client::try_connect(server->port(), {.label = "f", .connect_timeout = 200ms});
-    if (c) {
-      c->try_send_raw(op("hello").s("user", "f" + std::to_string(i)).str() + "\n", 50ms);
-      flood.push_back(std::move(*c));
-    }
-    if (i % 50 == 0) peak = std::max(peak, open_fds(server->pid()));
-  }
-  std::this_thread::sleep_for(500ms);
-  peak = std::max(peak, open_fds(server->pid()));
-  EXPECT_LE(peak - fds_at_rest, 10 + 4)
-      << "500 connections from one address with --max-conns-per-ip 10 held " << peak - fds_at_rest
-      << " descriptors in chatd";
-  EXPECT_TRUE(login_from("127.0.0.2", server->port(), "bystander"));
-}
-
-TEST_P(MaxConnsPerIp, IsOffByDefault) {
-  auto server = ChatdProcess::start(GetParam().backend, GetParam().shards);
-  std::vector<Client> many;
-  for (int i = 0; i < 50; ++i) many.push_back(login(server->port(), "d" + std::to_string(i)));
-  for (auto& c : many) expect_alive(c);
 }
 
 // ---- the burst ----------------------------------------------------------------------

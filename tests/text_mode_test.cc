@@ -312,15 +312,13 @@ TEST_P(TextMode, NamesStartingWithGetAreText) {
   welcome_shard(welcome, "GETTY", shards());
 }
 
-// Until the HTTP work lands, every HTTP request is answered 501 and closed
-// (the lead's interim rule for this milestone). The tests of the contract's
-// HTTP routes (docs/protocol.md "One port, three kinds of client") arrive with
-// the web issue.
-TEST_P(TextMode, HttpGetIsAnswered501AndClosed) {
+// A connection whose first bytes are "GET " is HTTP, not a text user called "GET"
+// (docs/protocol.md, "Ports and modes"); tests/http_ws_test.cc covers HTTP itself.
+TEST_P(TextMode, HttpGetIsServedAsHttp) {
   Client c = Client::connect(port(), {.label = "http"});
-  c.send_raw("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  c.send_raw("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
   std::string status = c.expect_line(3s);
-  EXPECT_TRUE(starts_with(status, "HTTP/1.1 501")) << status;
+  EXPECT_TRUE(starts_with(status, "HTTP/1.1 200")) << status;
   c.drain_to_eof(3s);
   // It was not taken for a text user called "GET".
   Client j = login(port(), "checker");

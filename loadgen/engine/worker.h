@@ -84,7 +84,7 @@ class Worker final : private reactor::Handler {
   // reactor::Handler
   void on_accept(int) override {}
   void on_accept_error(int) override {}
-  void on_recv(reactor::ConnKey key, std::span<const char> data) override;
+  void on_recv(reactor::ConnKey key, std::span<char> data) override;
   void on_recv_end(reactor::ConnKey key, int result) override;
   void on_send_done(reactor::ConnKey key, int result) override;
   void on_wakeup() override {}

@@ -23,7 +23,7 @@ class Worker::ClientEvents final : public WireEventSink {
   Nanos now_;
 };
 
-void Worker::on_recv(reactor::ConnKey key, std::span<const char> data) {
+void Worker::on_recv(reactor::ConnKey key, std::span<char> data) {
   Client* c = client_for(key);
   if (c == nullptr || !c->alive()) return;
   const Nanos now = monotonic_now();  // one clock read per chunk, not per frame

@@ -98,7 +98,7 @@ class SinkThread final : private reactor::Handler {
     LOG_WARN("sink: accept failed: %s; pausing accepts for this thread", std::strerror(-err));
   }
 
-  void on_recv(reactor::ConnKey key, std::span<const char> data) override {
+  void on_recv(reactor::ConnKey key, std::span<char> data) override {
     SinkConnection* c = lookup(key);
     if (c == nullptr || !c->open) return;
     auto result = c->framer.feed(std::string_view(data.data(), data.size()), [&](std::string_view frame) {

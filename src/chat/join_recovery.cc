@@ -2,6 +2,12 @@
 
 namespace chatd::chat {
 
+std::optional<RecoveryAsk> recovery_ask(const proto::Request& join) {
+  if (!join.has_since) return std::nullopt;
+  if (!join.has_epoch || join.since < 0 || join.epoch < 0) return RecoveryAsk{UINT64_MAX, UINT64_MAX};  // epochs are < 2^53
+  return RecoveryAsk{uint64_t(join.since), uint64_t(join.epoch)};
+}
+
 RecoveryVerdict decide_recovery(const RecoveryAsk& ask, uint64_t room_epoch, uint64_t last_seq,
                                 uint64_t first_stored) {
   // Another life of the room (it emptied and was created again): the client's seqs

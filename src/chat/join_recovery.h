@@ -9,6 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+
+#include "proto/request.h"
 
 namespace chatd::chat {
 
@@ -21,6 +24,11 @@ struct RecoveryVerdict {
   bool recovered = false;
   uint64_t missed = 0;  // when recovered: replay the msgs with seq in (since, since + missed]
 };
+
+// What a join request asks: nothing without `since`; with it, since and epoch. A
+// negative or missing value asks for what no room holds, so the answer is
+// recovered:false (the client learns to reset; it is not a request error).
+std::optional<RecoveryAsk> recovery_ask(const proto::Request& join);
 
 // `first_stored` is the oldest seq the room still holds (last_seq + 1 when none).
 RecoveryVerdict decide_recovery(const RecoveryAsk& ask, uint64_t room_epoch, uint64_t last_seq,

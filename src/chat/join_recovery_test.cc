@@ -40,5 +40,33 @@ TEST(JoinRecovery, ASeqTheRoomNeverGaveOutDoesNotRecover) {
   EXPECT_FALSE(decide_recovery({43, kEpoch}, kEpoch, 42, 1).recovered);
 }
 
+TEST(JoinRecovery, AJoinAsksOnlyWithSince) {
+  proto::Request r;
+  r.op = proto::Op::join;
+  EXPECT_FALSE(recovery_ask(r).has_value());
+  r.has_since = r.has_epoch = true;
+  r.since = 40;
+  r.epoch = int64_t(kEpoch);
+  ASSERT_TRUE(recovery_ask(r).has_value());
+  EXPECT_EQ(recovery_ask(r)->since, 40u);
+  EXPECT_EQ(recovery_ask(r)->epoch, kEpoch);
+}
+
+TEST(JoinRecovery, AMalformedAskIsAnsweredNotRecovered) {
+  proto::Request r;
+  r.op = proto::Op::join;
+  r.has_since = true;  // no epoch
+  r.since = 40;
+  ASSERT_TRUE(recovery_ask(r).has_value());
+  EXPECT_FALSE(decide_recovery(*recovery_ask(r), kEpoch, 42, 3).recovered);
+  r.has_epoch = true;
+  r.epoch = int64_t(kEpoch);
+  r.since = -1;
+  EXPECT_FALSE(decide_recovery(*recovery_ask(r), kEpoch, 42, 1).recovered);
+  r.since = 40;
+  r.epoch = -int64_t(kEpoch);
+  EXPECT_FALSE(decide_recovery(*recovery_ask(r), kEpoch, 42, 1).recovered);
+}
+
 }  // namespace
 }  // namespace chatd::chat

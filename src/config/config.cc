@@ -39,6 +39,14 @@ const FlagTable<Config>& flags() {
                uint_value(&Config::history, 1000, 10'000'000)),
       F::value("--rate-limit", "N", "msg/whisper/typing per second per connection, burst 2N [0 = off]",
                uint_value(&Config::rate_limit, 0, 10'000'000)),
+      F::value("--auth-secret-file", "FILE",
+               "HS256 key (>= 32 bytes): hello must carry a token\n"
+               "signed with it (docs/auth.md) [off]",
+               string_value(&Config::auth_secret_file, false)),
+      F::value("--login-timeout", "DUR", "close a connection not logged in by then [10s]",
+               duration_value(&Config::login_timeout, kMillis)),
+      F::value("--max-conns-per-ip", "N", "connections one IPv4 address may hold [0 = off]",
+               uint_value(&Config::max_conns_per_ip, 0, 100'000'000)),
       F::value("--drain-timeout", "DUR", "on SIGTERM/SIGINT, time to flush queued events [5s]",
                duration_value(&Config::drain_timeout)),
       F::value("--log-level", "L", "debug | info | warn | error [info]",
@@ -68,7 +76,7 @@ std::string usage() {
   return "chatd — a shard-per-core chat server (newline JSON and text mode on one port)\n"
          "\n"
          "Usage: chatd [options]\n" +
-         flag_usage(flags(), 22) +
+         flag_usage(flags(), 26) +
          "\n"
          "SIZE takes K, M, G suffixes (binary); DUR takes ms, s, m (default s).\n";
 }

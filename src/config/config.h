@@ -30,6 +30,9 @@ struct Config {
   LogLevel log_level = LogLevel::info;
   std::size_t max_rooms_per_user = 64;
   std::string latency_dump;  // write the broadcast latency .hgrm here at exit
+  std::string auth_secret_file;  // empty: auth off (docs/auth.md)
+  Nanos login_timeout = 10 * kSeconds;  // until a successful hello, every mode
+  uint32_t max_conns_per_ip = 0;        // per IPv4 source address; 0 = no limit
 };
 
 // fds kept back from --max-conns for listeners, eventfds, rings, metrics and logs.

@@ -21,13 +21,17 @@ TEST(Config, DefaultsMatchTheContract) {
   EXPECT_EQ(c.rate_limit, 0u);
   EXPECT_EQ(c.drain_timeout, 5 * kSeconds);
   EXPECT_EQ(c.backend, Backend::auto_select);
+  EXPECT_EQ(c.auth_secret_file, "");
+  EXPECT_EQ(c.login_timeout, 10 * kSeconds);
+  EXPECT_EQ(c.max_conns_per_ip, 0u);
 }
 
 TEST(Config, ParsesEveryFlag) {
   auto r = parse({"--port", "0", "--metrics-port=9500", "--shards", "4", "--backend", "epoll", "--max-conns",
                   "100", "--max-outbound", "64K", "--slow-timeout", "500ms", "--max-frame", "1M", "--max-text",
                   "10", "--history", "2000", "--rate-limit", "5", "--drain-timeout", "2s", "--log-level", "warn",
-                  "--bind", "127.0.0.1"});
+                  "--bind", "127.0.0.1", "--auth-secret-file", "/etc/chatd.key", "--login-timeout", "1s",
+                  "--max-conns-per-ip", "50"});
   ASSERT_TRUE(r.ok()) << r.error().message;
   const Config& c = r->config;
   EXPECT_EQ(c.port, 0);
@@ -44,6 +48,9 @@ TEST(Config, ParsesEveryFlag) {
   EXPECT_EQ(c.drain_timeout, 2 * kSeconds);
   EXPECT_EQ(c.log_level, LogLevel::warn);
   EXPECT_EQ(c.bind, "127.0.0.1");
+  EXPECT_EQ(c.auth_secret_file, "/etc/chatd.key");
+  EXPECT_EQ(c.login_timeout, 1 * kSeconds);
+  EXPECT_EQ(c.max_conns_per_ip, 50u);
 }
 
 TEST(Config, RejectsBadInputWithTheFlagName) {
@@ -55,6 +62,9 @@ TEST(Config, RejectsBadInputWithTheFlagName) {
                                                           {"--slow-timeout", "-1s"},
                                                           {"--slow-timeout", "3h"},
                                                           {"--history", "10"},
+                                                          {"--auth-secret-file", ""},
+                                                          {"--login-timeout", "0"},
+                                                          {"--max-conns-per-ip", "-1"},
                                                           {"--frobnicate", "1"}}) {
     auto r = parse(args);
     ASSERT_FALSE(r.ok()) << args[0];
@@ -67,7 +77,8 @@ TEST(Config, HelpAndVersion) {
   EXPECT_EQ(parse({"--version"})->action, CliAction::version);
   for (const char* flag : {"--port", "--metrics-port", "--shards", "--backend", "--max-conns", "--max-outbound",
                            "--slow-timeout", "--max-frame", "--max-text", "--history", "--rate-limit",
-                           "--drain-timeout", "--log-level", "--help", "--version"}) {
+                           "--drain-timeout", "--log-level", "--auth-secret-file", "--login-timeout",
+                           "--max-conns-per-ip", "--help", "--version"}) {
     EXPECT_NE(usage().find(flag), std::string::npos) << flag;
   }
 }

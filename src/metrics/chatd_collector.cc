@@ -59,6 +59,10 @@ uint64_t dropped(const ShardStats& s, int reason) { return s.messages_dropped[re
 std::string reason_label(int reason) { return kDropReasonNames[reason]; }
 uint64_t errors(const ShardStats& s, int code) { return s.errors[code].get(); }
 std::string code_label(int code) { return std::string(proto::error_code_name(proto::ErrorCode(code))); }
+uint64_t http_responses(const ShardStats& s, int slot) { return s.http_responses[slot].get(); }
+std::string status_label(int slot) {
+  return slot < kHttpStatusSlots - 1 ? std::to_string(kHttpStatuses[slot]) : std::string("other");
+}
 
 constexpr MetricType kGauge = MetricType::Gauge;
 constexpr MetricType kCounter = MetricType::Counter;
@@ -85,6 +89,8 @@ const ShardFamily kShardFamilies[] = {
      one<&ShardStats::ring_full>},
     {"chatd_accept_errors_total", "accept() failures (EMFILE, ENFILE, ENOMEM, ...)", kCounter,
      one<&ShardStats::accept_errors>},
+    {"chatd_http_responses_total", "HTTP responses on the chat port (101: WebSocket upgrades), by status", kCounter,
+     http_responses, "status", kHttpStatusSlots, status_label},
     {"chatd_inputs_paused_total", "msg requests held because their sender's window was full (a burst slowed)",
      kCounter, one<&ShardStats::inputs_paused>},
     {"chatd_inputs_held_total", "Requests held because an outbox they post to was over its watermark", kCounter,
@@ -200,6 +206,14 @@ std::vector<MetricFamily> ChatdCollector::Collect() const {
         f.metric.push_back(sample(kGauge, double((*snaps[shard]).*spec.field), {{"shard", std::to_string(shard)}}));
     out.push_back(std::move(f));
   }
+  MetricFamily modes = family("chatd_connections_by_mode", "Open client connections by mode", kGauge);
+  for (std::size_t shard = 0; shard < snaps.size(); ++shard) {
+    if (!snaps[shard]) continue;
+    for (int m = 0; m < kConnectionModes; ++m)
+      modes.metric.push_back(sample(kGauge, double(snaps[shard]->connections_by_mode[m]),
+                                    {{"mode", kConnectionModeNames[m]}, {"shard", std::to_string(shard)}}));
+  }
+  out.push_back(std::move(modes));
   HdrHistogram merged = make_latency_histogram();
   for (const auto& snap : snaps)
     if (snap) merged.merge(snap->broadcast_latency);

@@ -79,6 +79,32 @@ TEST(ChatdCollector, PerShardFamiliesReadTheirCounters) {
   EXPECT_EQ(find(f.at("chatd_errors_total"), {{"code", "not_in_room"}, {"shard", "0"}}).counter.value, 6);
 }
 
+TEST(ChatdCollector, HttpResponsesByStatusAndConnectionsByMode) {
+  Fixture fx;
+  fx.shards[0].http_responses[http_status_slot(101)].add(2);
+  fx.shards[1].http_responses[http_status_slot(404)].add(1);
+  fx.shards[1].http_responses[http_status_slot(418)].add(3);  // not one chatd sends: "other"
+  ShardSnapshot snap;
+  snap.connections_by_mode[4] = 7;  // ws
+  snap.connections_by_mode[1] = 2;  // json
+  fx.snapshots = {std::nullopt, std::move(snap)};
+  auto f = by_name(fx.collector.Collect());
+
+  const MetricFamily& http = f.at("chatd_http_responses_total");
+  EXPECT_EQ(http.type, MetricType::Counter);
+  EXPECT_EQ(http.metric.size(), 2u * kHttpStatusSlots);
+  EXPECT_EQ(find(http, {{"status", "101"}, {"shard", "0"}}).counter.value, 2);
+  EXPECT_EQ(find(http, {{"status", "404"}, {"shard", "1"}}).counter.value, 1);
+  EXPECT_EQ(find(http, {{"status", "other"}, {"shard", "1"}}).counter.value, 3);
+
+  const MetricFamily& modes = f.at("chatd_connections_by_mode");
+  EXPECT_EQ(modes.type, MetricType::Gauge);
+  EXPECT_EQ(modes.metric.size(), std::size_t(kConnectionModes)) << "only the shard that answered";
+  EXPECT_EQ(find(modes, {{"mode", "ws"}, {"shard", "1"}}).gauge.value, 7);
+  EXPECT_EQ(find(modes, {{"mode", "json"}, {"shard", "1"}}).gauge.value, 2);
+  EXPECT_EQ(find(modes, {{"mode", "text"}, {"shard", "1"}}).gauge.value, 0);
+}
+
 TEST(ChatdCollector, BackpressureCountersAreExported) {
   Fixture fx;
   fx.shards[0].inputs_paused.add(11);
@@ -137,7 +163,7 @@ TEST(ChatdCollector, ProcessFamiliesHaveOneSampleEach) {
   for (const char* name : {"process_resident_memory_bytes", "process_max_fds", "process_start_time_seconds",
                            "chatd_jemalloc_allocated_bytes", "chatd_jemalloc_resident_bytes"})
     EXPECT_EQ(f.at(name).metric.size(), 1u) << name;
-  EXPECT_EQ(f.size(), 29u) << "every family of docs/protocol.md's Metrics section and the backpressure ones, once";
+  EXPECT_EQ(f.size(), 31u) << "every family of docs/protocol.md's Metrics section, the HTTP and backpressure ones, once";
 }
 
 }  // namespace

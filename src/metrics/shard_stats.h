@@ -33,6 +33,19 @@ enum class DropReason : uint8_t { outbound_full, slow_consumer_close };
 constexpr int kDropReasonCount = 2;
 constexpr const char* kDropReasonNames[kDropReasonCount] = {"outbound_full", "slow_consumer_close"};
 
+// HTTP responses on the chat port, by status: the ones chatd sends, then "other".
+constexpr int kHttpStatusSlots = 10;
+constexpr uint16_t kHttpStatuses[kHttpStatusSlots - 1] = {101, 200, 304, 400, 404, 405, 426, 500, 505};
+constexpr int http_status_slot(uint16_t status) {
+  for (int i = 0; i < kHttpStatusSlots - 1; ++i)
+    if (kHttpStatuses[i] == status) return i;
+  return kHttpStatusSlots - 1;
+}
+
+// Connections by mode, in proto::Mode's order (src/shard/shard.cc checks the count).
+constexpr int kConnectionModes = 5;
+constexpr const char* kConnectionModeNames[kConnectionModes] = {"undecided", "json", "text", "http", "ws"};
+
 struct alignas(kCacheLine) ShardStats {
   Counter connections_active;
   Counter users_online;
@@ -51,6 +64,7 @@ struct alignas(kCacheLine) ShardStats {
   Counter outbox_peak;  // the most envelopes any of its outboxes held at once
   Counter accept_errors;
   Counter mailbox_depth;
+  Counter http_responses[kHttpStatusSlots];
 };
 
 // Broadcast latency in nanoseconds, 1 ns .. 10 s at 3 significant digits.
@@ -61,6 +75,7 @@ struct ShardSnapshot {
   HdrHistogram broadcast_latency = make_latency_histogram();
   uint64_t outbound_bytes = 0;         // queued on all its connections
   uint64_t outbound_max_messages = 0;  // the longest single connection queue
+  uint64_t connections_by_mode[kConnectionModes] = {};
 };
 
 }  // namespace chatd::metrics

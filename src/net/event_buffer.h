@@ -5,6 +5,13 @@
 // copy per shard). It carries the JSON line and, when a text-mode user needs it, the
 // human line, plus the routing header the receiving shards read.
 //
+// WebSocket members get the same JSON as one text frame: server frames are unmasked
+// and final, so one frame is byte-identical for every receiver. The frame header is
+// written once, when the buffer is made, into the bytes right before the JSON line
+// (docs/web.md, "Frames out"); ws_frame() is header + JSON without its newline, one
+// contiguous span. Every WebSocket member's queue entry points at it: no framing or
+// copy per member, and no extra iovec.
+//
 // Ownership: an atomic reference count. A shard that receives a buffer holds one
 // reference while it fans out; each queued entry holds one more, dropped when the
 // kernel has taken its bytes. The last release gives its memory back to the pool of
@@ -17,6 +24,7 @@
 #include <utility>
 
 #include "common/clock.h"
+#include "ws/frame_encoder.h"
 
 namespace chatd::net {
 
@@ -50,13 +58,20 @@ class EventBuffer {
   }
   // A buffer with room for `json_len` and `text_len` bytes that the caller writes in
   // place (json_bytes(), text_bytes()) before anyone else sees it: how a msg event is
-  // encoded without a scratch copy. One reference.
+  // encoded without a scratch copy. One reference. The WebSocket frame header is
+  // written here already: it depends on the length only.
   static EventBuffer* allocate(EventPool* pool, const EventRoute& route, std::size_t json_len, std::size_t text_len);
-  char* json_bytes() { return data_ + room_len_; }
-  char* text_bytes() { return data_ + room_len_ + json_len_; }
+  char* json_bytes() { return data_ + json_offset(); }
+  char* text_bytes() { return data_ + json_offset() + json_len_; }
 
-  std::string_view json() const { return {data_ + room_len_, json_len_}; }
-  std::string_view text() const { return {data_ + room_len_ + json_len_, text_len_}; }
+  // The JSON part: one line, ending in '\n' (or raw bytes for a connection that is not
+  // JSON: an HTTP response, a text-mode reply; those never ask for ws_frame()).
+  std::string_view json() const { return {data_ + json_offset(), json_len_}; }
+  // The JSON line without its newline as one WebSocket text frame, header included.
+  std::string_view ws_frame() const {
+    return json_len_ == 0 ? std::string_view() : std::string_view(data_ + room_len_, ws_header_len_ + json_len_ - 1);
+  }
+  std::string_view text() const { return {data_ + json_offset() + json_len_, text_len_}; }
   bool has_text() const { return text_len_ > 0; }
   std::string_view room() const { return {data_, room_len_}; }
   uint64_t exclude_session() const { return exclude_session_; }
@@ -87,17 +102,19 @@ class EventBuffer {
  private:
   EventBuffer() = default;
   void destroy();
+  std::size_t json_offset() const { return room_len_ + ws_header_len_; }
 
   std::atomic<uint32_t> refs_;
   uint32_t json_len_;
   uint32_t text_len_;
   uint16_t room_len_;
+  uint8_t ws_header_len_;  // 0 (no JSON), 2, 4 or 10
   bool is_message_;
   std::atomic<uint16_t> releases_left_{0};
   uint64_t exclude_session_;
   Nanos arrived_;
   SenderCredit credit_;
-  char data_[];  // room | json | text
+  char data_[];  // room | ws frame header | json | text
 };
 
 // One owned reference to an EventBuffer, let go when the handle is destroyed: what

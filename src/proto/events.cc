@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include <simdjson.h>
+
 #include "proto/json_writer.h"
 
 namespace chatd::proto {
@@ -41,6 +43,10 @@ void encode_text(std::string& out, const Welcome& e) {
 void encode_json(std::string& out, const Joined& e, std::string_view rid) {
   auto w = begin(out, "joined");
   w.field("room", e.room).field("members", e.members).field("seq", e.seq).field("epoch", e.epoch);
+  if (e.recovered) {
+    w.field("recovered", *e.recovered);
+    if (*e.recovered) w.field("missed", e.missed);
+  }
   finish(w, rid);
 }
 void encode_text(std::string& out, const Joined& e) {
@@ -48,7 +54,15 @@ void encode_text(std::string& out, const Joined& e) {
   out += e.room;
   out += " (";
   append_int_text(out, e.members);
-  out += e.members == 1 ? " member)\n" : " members)\n";
+  out += e.members == 1 ? " member" : " members";
+  if (e.recovered && *e.recovered) {
+    out += "; ";
+    append_int_text(out, int64_t(e.missed));
+    out += e.missed == 1 ? " missed message follows" : " missed messages follow";
+  } else if (e.recovered) {
+    out += "; missed messages could not be recovered";
+  }
+  out += ")\n";
 }
 
 void encode_json(std::string& out, const Left& e, std::string_view rid) {
@@ -103,6 +117,19 @@ void encode_text(std::string& out, const Message& e) {
   out += ": ";
   out += e.text;
   out += '\n';
+}
+
+bool msg_json_to_text(std::string_view json, std::string& out) {
+  // Rare (a text user recovering messages sent while the room had no text members),
+  // so a DOM parse of a padded copy is fine here.
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(simdjson::padded_string(json)).get(doc)) return false;
+  std::string_view ev, room, from, text;
+  if (doc["ev"].get(ev) || ev != "msg" || doc["room"].get(room) || doc["from"].get(from) || doc["text"].get(text))
+    return false;
+  encode_text(out, Message{room, from, text, 0, {}, {}});
+  return true;
 }
 
 namespace {

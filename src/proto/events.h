@@ -11,10 +11,21 @@
 
 namespace chatd::proto {
 
-enum class Mode : uint8_t { undecided, json, text, http };
+// How a connection speaks (docs/protocol.md, "Ports and modes"): decided by its first
+// bytes; `ws` is an HTTP connection after its WebSocket upgrade (JSON events, each
+// sent as one text frame).
+enum class Mode : uint8_t { undecided, json, text, http, ws };
 
 struct Welcome { std::string_view user; uint32_t shard, shards; };
-struct Joined { std::string_view room; uint32_t members; uint64_t seq, epoch; };
+struct Joined {
+  std::string_view room;
+  uint32_t members;
+  uint64_t seq, epoch;
+  // Recovery on join: set only when the join asked for it (since/epoch); when true,
+  // `missed` msg events follow the reply at once.
+  std::optional<bool> recovered;
+  uint64_t missed = 0;
+};
 struct Left { std::string_view room; };
 struct UserJoined { std::string_view room, user; };
 struct UserLeft { std::string_view room, user; };
@@ -67,6 +78,11 @@ CHATD_EVENT(Bye)
 CHATD_EVENT(ErrorEvent)
 #undef CHATD_EVENT
 
+// A stored msg event (its JSON line) as the human line a text-mode member gets:
+// what a recovery replays to a text user when the room had no text members at the
+// time (so only JSON was encoded). False if `json` is not a msg event.
+bool msg_json_to_text(std::string_view json, std::string& out);
+
 // The msg event written in place, into the shared buffer every member's queue
 // points at (net::EventBuffer::allocate): exact sizes first, then the bytes, the
 // same as encode_json / encode_text produce. Each write returns the end.
@@ -75,7 +91,7 @@ char* write_json(char* out, const Message& ev);
 std::size_t text_size(const Message& ev);
 char* write_text(char* out, const Message& ev);
 
-// Renders `ev` for a connection of the given mode.
+// Renders `ev` for a connection of the given mode (JSON for json and ws).
 template <class Event>
 void encode(Mode mode, std::string& out, const Event& ev, std::string_view rid = {}) {
   if (mode == Mode::text)
@@ -87,7 +103,7 @@ void encode(Mode mode, std::string& out, const Event& ev, std::string_view rid =
 // The text-mode lines that are not events.
 inline constexpr std::string_view kTextPrompt = "Welcome to chatd. Enter your name:\n";
 inline constexpr std::string_view kTextHelp =
-    "* commands: /join ROOM, /leave ROOM, /w USER TEXT, /users, /rooms, /help, /exit;"
+    "* commands: /join ROOM [SINCE EPOCH], /leave ROOM, /w USER TEXT, /users, /rooms, /help, /exit;"
     " any other line is a message to your current room\n";
 
 }  // namespace chatd::proto

@@ -77,5 +77,34 @@ TEST(IntInPlace, SizeAndBytesMatchAppend) {
   }
 }
 
+TEST(JoinedEvent, CarriesRecoveryOnlyWhenAskedFor) {
+  std::string out;
+  encode_json(out, Joined{"lobby", 3, 42, 7}, {});
+  EXPECT_EQ(out, R"({"ev":"joined","room":"lobby","members":3,"seq":42,"epoch":7})" "\n");
+  out.clear();
+  encode_json(out, Joined{"lobby", 3, 42, 7, true, 2}, "5");
+  EXPECT_EQ(out, R"({"ev":"joined","room":"lobby","members":3,"seq":42,"epoch":7,"recovered":true,"missed":2,"rid":5})" "\n");
+  out.clear();
+  encode_json(out, Joined{"lobby", 3, 42, 7, false, 0}, {});
+  EXPECT_EQ(out, R"({"ev":"joined","room":"lobby","members":3,"seq":42,"epoch":7,"recovered":false})" "\n");
+  out.clear();
+  encode_text(out, Joined{"lobby", 3, 42, 7, true, 2});
+  EXPECT_EQ(out, "* you joined lobby (3 members; 2 missed messages follow)\n");
+  out.clear();
+  encode_text(out, Joined{"lobby", 1, 42, 7, false, 0});
+  EXPECT_EQ(out, "* you joined lobby (1 member; missed messages could not be recovered)\n");
+}
+
+TEST(MsgJsonToText, RendersAStoredMsgAsItsHumanLine) {
+  const Message m{"lobby", "alice", "tab\there \"quoted\" \u00e9", 9, "c1", 5};
+  std::string text;
+  ASSERT_TRUE(msg_json_to_text(encoded_json(m), text));
+  EXPECT_EQ(text, encoded_text(m));
+  text.clear();
+  EXPECT_FALSE(msg_json_to_text(R"({"ev":"user_joined","room":"r","user":"u"})", text));
+  EXPECT_FALSE(msg_json_to_text("not json", text));
+  EXPECT_TRUE(text.empty());
+}
+
 }  // namespace
 }  // namespace chatd::proto

@@ -30,11 +30,16 @@ struct Request {
   std::string_view to;
   FieldState text_state = FieldState::absent;
   std::string_view text;
+  FieldState token_state = FieldState::absent;  // hello with auth on (docs/auth.md)
+  std::string_view token;
   bool has_id = false;
   std::string_view id;
   bool has_ts = false;
   int64_t ts = 0;
+  bool has_since = false;  // join: recover from this seq (with epoch); history: the window's start
   int64_t since = 0;
+  bool has_epoch = false;  // join: the room's epoch the client saw `since` in
+  int64_t epoch = 0;
   int64_t limit = 100;
   bool on = true;
 };

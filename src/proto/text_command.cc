@@ -18,6 +18,18 @@ std::string_view next_word(std::string_view& rest) {
   return word;
 }
 
+// A decimal number of at most 18 digits (seqs and epochs stay below 2^53).
+bool parse_count(std::string_view word, int64_t* out) {
+  if (word.empty() || word.size() > 18) return false;
+  int64_t v = 0;
+  for (char ch : word) {
+    if (ch < '0' || ch > '9') return false;
+    v = v * 10 + (ch - '0');
+  }
+  *out = v;
+  return true;
+}
+
 void set_room(Request& r, std::string_view room) {
   r.room_state = FieldState::present;
   r.room = room;
@@ -26,13 +38,22 @@ void set_room(Request& r, std::string_view room) {
 }  // namespace
 
 TextLine parse_text_line(std::string_view line, bool logged_in, std::string_view current_room,
-                         Request& r) {
+                         Request& r, TextLogin login) {
   r = Request{};
   if (!logged_in) {
     // The name line; an empty one asks again (bad_name from the session).
     r.op = Op::hello;
     r.user_state = FieldState::present;
-    r.user = trim(line);
+    if (login == TextLogin::name) {
+      r.user = trim(line);
+      return TextLine::request;
+    }
+    std::string_view rest = line;
+    r.user = next_word(rest);
+    if (!rest.empty()) {  // no token: the shard refuses the hello as unauthorized
+      r.token_state = FieldState::present;
+      r.token = rest;
+    }
     return TextLine::request;
   }
   if (trim(line).empty()) return TextLine::empty;
@@ -51,6 +72,14 @@ TextLine parse_text_line(std::string_view line, bool logged_in, std::string_view
     if (room.empty()) return TextLine::missing_argument;
     r.op = cmd == "join" ? Op::join : Op::leave;
     set_room(r, room);
+    // "/join ROOM SINCE EPOCH" rejoins with recovery (docs/protocol.md, "Recovery on
+    // join"); other words after the room are ignored, as they always were.
+    int64_t since = 0, epoch = 0;
+    if (r.op == Op::join && parse_count(next_word(rest), &since) && parse_count(next_word(rest), &epoch)) {
+      r.has_since = r.has_epoch = true;
+      r.since = since;
+      r.epoch = epoch;
+    }
     return TextLine::request;
   }
   if (cmd == "w" || cmd == "whisper" || cmd == "msg") {

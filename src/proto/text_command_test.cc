@@ -46,6 +46,35 @@ TEST_F(TextCommandTest, NameLineIsTakenAsItIs) {
   EXPECT_EQ(req_.user, "two words");
 }
 
+TEST_F(TextCommandTest, WithAuthTheFirstLineIsNameAndToken) {
+  ASSERT_EQ(parse_text_line("alice eyJh.eyJz.c2ln", false, "", req_, TextLogin::name_and_token),
+            TextLine::request);
+  EXPECT_EQ(req_.op, Op::hello);
+  EXPECT_EQ(req_.user, "alice");
+  EXPECT_EQ(req_.token_state, FieldState::present);
+  EXPECT_EQ(req_.token, "eyJh.eyJz.c2ln");
+  // Blanks around and between are trimmed; what follows the name is the token whole
+  // (a token has no spaces: one with a space fails verification, it is not cut).
+  parse_text_line(" \t bob \t a.b.c d \t", false, "", req_, TextLogin::name_and_token);
+  EXPECT_EQ(req_.user, "bob");
+  EXPECT_EQ(req_.token, "a.b.c d");
+  // A name alone: no token (the shard says unauthorized).
+  parse_text_line("carol  ", false, "", req_, TextLogin::name_and_token);
+  EXPECT_EQ(req_.user, "carol");
+  EXPECT_EQ(req_.token_state, FieldState::absent);
+  parse_text_line("", false, "", req_, TextLogin::name_and_token);
+  EXPECT_EQ(req_.user, "");
+  EXPECT_EQ(req_.token_state, FieldState::absent);
+  // Without auth the line stays one name, and after login the mode is irrelevant.
+  parse_text_line("dave tok", false, "", req_);
+  EXPECT_EQ(req_.user, "dave tok");
+  EXPECT_EQ(req_.token_state, FieldState::absent);
+  ASSERT_EQ(parse_text_line("hello there", true, "lobby", req_, TextLogin::name_and_token),
+            TextLine::request);
+  EXPECT_EQ(req_.op, Op::msg);
+  EXPECT_EQ(req_.text, "hello there");
+}
+
 // ---- commands ----
 
 TEST_F(TextCommandTest, Join) {
@@ -189,6 +218,22 @@ TEST_F(TextCommandTest, JoinTakesTheFirstWordOnly) {
   // The room name check (bad_room) is the session's; the parser takes one word.
   ASSERT_EQ(logged_in("/join dev extra words"), TextLine::request);
   EXPECT_EQ(req_.room, "dev");
+}
+
+TEST_F(TextCommandTest, JoinWithSinceAndEpochAsksForRecovery) {
+  ASSERT_EQ(logged_in("/join dev 17 1718000000123456"), TextLine::request);
+  EXPECT_EQ(req_.room, "dev");
+  EXPECT_TRUE(req_.has_since);
+  EXPECT_EQ(req_.since, 17);
+  EXPECT_TRUE(req_.has_epoch);
+  EXPECT_EQ(req_.epoch, 1718000000123456);
+  // Anything but two numbers is ignored, as other words after the room are.
+  for (std::string_view line : {"/join dev 17", "/join dev x 5", "/join dev 17 -5", "/join dev 1 2e3", "/leave dev 1 2"}) {
+    SCOPED_TRACE(line);
+    ASSERT_EQ(logged_in(line), TextLine::request);
+    EXPECT_EQ(req_.room, "dev");
+    EXPECT_FALSE(req_.has_since);
+  }
 }
 
 TEST_F(TextCommandTest, RequestIsResetBetweenLines) {

@@ -51,7 +51,10 @@ class Handler {
   // backend retries on its own (ECONNABORTED, EINTR).
   virtual void on_accept_error(int err) = 0;
   // Bytes received; `data` is valid only during the call (with kRecvPadding bytes after it).
-  virtual void on_recv(ConnKey key, std::span<const char> data) = 0;
+  // The bytes are the handler's to change in place (a WebSocket payload is unmasked where
+  // it lies): receive buffers belong to the reactor and are refilled by the next receive.
+  // The padding after them is read-only.
+  virtual void on_recv(ConnKey key, std::span<char> data) = 0;
   // Receiving on `key` has ended: 0 = the peer closed, -ECANCELED = after stop_recv(),
   // another negative errno = a socket error. Nothing more arrives for `key` until start_recv().
   virtual void on_recv_end(ConnKey key, int result) = 0;

@@ -25,15 +25,20 @@ const char* backend_name(reactor::Backend b) {
 
 }  // namespace
 
-Server::Server(const Config& config, const Sizing& sizing, reactor::Backend backend) : cpus_(sizing.cpus) {
+Server::Server(const Config& config, const Sizing& sizing, reactor::Backend backend, std::string auth_secret)
+    : cpus_(sizing.cpus) {
   shared_.config = config;
   shared_.backend = backend;
   shared_.shards = sizing.shards;
   shared_.max_conns = sizing.max_conns;
+  shared_.auth_secret = std::move(auth_secret);
+  if (config.max_conns_per_ip > 0)
+    shared_.conns_per_address = std::make_unique<net::ConnsPerAddress>(config.max_conns_per_ip);
 }
 
-Result<std::unique_ptr<Server>> Server::open(const Config& config, const Sizing& sizing, reactor::Backend backend) {
-  std::unique_ptr<Server> s(new Server(config, sizing, backend));
+Result<std::unique_ptr<Server>> Server::open(const Config& config, const Sizing& sizing, reactor::Backend backend,
+                                             std::string auth_secret) {
+  std::unique_ptr<Server> s(new Server(config, sizing, backend, std::move(auth_secret)));
   s->port_ = config.port;
   for (uint32_t i = 0; i < sizing.shards; ++i) {
     auto l = net::open_listener(config.bind, s->port_);

@@ -22,8 +22,10 @@ namespace chatd::server {
 class Server {
  public:
   // Opens one listening socket per shard on one port (port 0: the first picks it,
-  // the rest share it) and builds the mesh. Nothing runs yet.
-  static Result<std::unique_ptr<Server>> open(const Config& config, const Sizing& sizing, reactor::Backend backend);
+  // the rest share it) and builds the mesh. Nothing runs yet. `auth_secret`: the
+  // key of --auth-secret-file, already checked (empty: auth off).
+  static Result<std::unique_ptr<Server>> open(const Config& config, const Sizing& sizing, reactor::Backend backend,
+                                              std::string auth_secret = {});
 
   // Starts every shard on its CPU and waits until each has armed its listener;
   // then serves /metrics. False if a shard failed (logged): the caller stops.
@@ -41,7 +43,7 @@ class Server {
   [[noreturn]] void exit_process(int code);
 
  private:
-  Server(const Config& config, const Sizing& sizing, reactor::Backend backend);
+  Server(const Config& config, const Sizing& sizing, reactor::Backend backend, std::string auth_secret);
 
   shard::ServerShared shared_;  // every shard holds a reference: declared first, destroyed last
   std::vector<int> cpus_;

@@ -19,6 +19,8 @@
 #include "proto/events.h"
 #include "proto/line_framer.h"
 #include "reactor/reactor.h"
+#include "shard/admission.h"
+#include "shard/web_connection.h"
 
 namespace chatd::shard {
 
@@ -53,6 +55,7 @@ struct Connection {
   LocalRooms::Memberships rooms;
   std::string current_room;  // text mode: where plain lines go
   chat::TokenBucket bucket;
+  Admission admission;  // login deadline, refused tokens, per-address slot (login.cc)
 
   chat::OverBound over_bound;  // since when broadcasts have had to be dropped
   Nanos deadline = 0;          // draining/lingering: close then (lingering: unless the peer still receives)
@@ -75,10 +78,28 @@ struct Connection {
   net::SendState send;  // the shard's ConnectionWriter's state for this connection
   std::string handoff;              // migrating: the hello frame, to be replayed at home
   std::unique_ptr<chat::ListGather> gather;  // users/rooms: parts collected from every shard
+  std::unique_ptr<HttpInput> http;  // Mode::http only (web_connection.h)
+  std::unique_ptr<WebSocket> ws;    // Mode::ws only
 
   bool logged_in() const { return session != 0; }
   // Whether the next frame may be handled now.
   bool takes_frames() const { return phase == Phase::open && pending == 0 && !input_paused && !held; }
 };
+
+// The bytes of a direct reply for a connection of `mode`: the encoded line as it is,
+// or as one WebSocket text frame.
+inline std::string_view reply_part(const net::EventBuffer& b, proto::Mode mode) {
+  return mode == proto::Mode::ws ? b.ws_frame() : b.json();
+}
+
+// The bytes of a broadcast event for a member of `mode`: the human line (text mode),
+// the shared frame (WebSocket) or the JSON line.
+inline std::string_view broadcast_part(const net::EventBuffer& b, proto::Mode mode) {
+  switch (mode) {
+    case proto::Mode::text: return b.text();
+    case proto::Mode::ws: return b.ws_frame();
+    default: return b.json();
+  }
+}
 
 }  // namespace chatd::shard

@@ -21,9 +21,6 @@ namespace {
 constexpr Nanos kByeGrace = 2 * kSeconds;       // bye / EOF: time to flush the last replies
 constexpr Nanos kLingerMax = 500 * kMillis;     // after shutting the write side, discard input this long
 constexpr Nanos kSlowConsumerGrace = 10 * kSeconds;  // slow_consumer: time to read the error
-constexpr std::string_view kHttpNotYet =
-    "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: 46\r\nConnection: close\r\n\r\n"
-    "chatd: HTTP and WebSocket are not served yet.\n";
 
 // The first bytes pick the mode; a prefix of "GET " is not yet decided.
 proto::Mode classify(std::string_view head) {
@@ -66,21 +63,23 @@ Connection* Shard::add_connection(int fd, proto::Mode mode) {
   return slots_[index].get();
 }
 
-void Shard::on_recv(reactor::ConnKey key, std::span<const char> data) {
+void Shard::on_recv(reactor::ConnKey key, std::span<char> data) {
   Connection* c = find(key);
   if (!c) return;
   now_ = monotonic_now();  // the turn's clock is from before the wait
   stats_.bytes_received.add(data.size());
-  std::string_view bytes(data.data(), data.size());
   switch (c->phase) {
-    case Phase::open: return process_input(*c, bytes);
-    case Phase::migrating: return c->framer.hold(bytes);  // travels with the fd
+    case Phase::open: return process_input(*c, data);
+    case Phase::migrating: return c->framer.hold({data.data(), data.size()});  // travels with the fd
     case Phase::draining:
     case Phase::lingering: return;                        // closing: input is discarded
   }
 }
 
-void Shard::process_input(Connection& c, std::string_view data) {
+void Shard::process_input(Connection& c, std::span<char> chunk) {
+  if (c.mode == proto::Mode::ws) return process_ws(c, chunk);  // http_io.cc
+  std::string_view data(chunk.data(), chunk.size());
+  if (c.mode == proto::Mode::http) return process_http(c, data);
   if (c.mode == proto::Mode::undecided) {
     if (c.framer.buffered() > 0) {
       c.framer.hold(data);
@@ -89,10 +88,7 @@ void Shard::process_input(Connection& c, std::string_view data) {
     const proto::Mode mode = classify(c.framer.buffered() > 0 ? c.framer.buffered_view() : data);
     if (mode == proto::Mode::undecided) return c.framer.hold(data);
     c.mode = mode;
-    if (mode == proto::Mode::http) {
-      queue_reply(c, kHttpNotYet);
-      return drain_then_close(c, kByeGrace);
-    }
+    if (mode == proto::Mode::http) return start_http(c, data);
   }
   const proto::FeedResult r = c.framer.feed(data, [&](std::string_view f) { return on_frame(c, f); });
   if (r == proto::FeedResult::frame_too_large) {
@@ -107,9 +103,10 @@ void Shard::process_input(Connection& c, std::string_view data) {
 void Shard::resume_input(Connection& c) {
   if (c.phase == Phase::migrating) return hand_off(c);
   if (c.phase != Phase::open) return;
+  if (c.http || c.ws) return resume_web_input(c);  // http_io.cc
   if (c.takes_frames() && c.framer.buffered() > 0) {
     const auto r = c.framer.resume([&](std::string_view f) { return on_frame(c, f); });
-    if (r == proto::FeedResult::frame_too_large) return process_input(c, {});
+    if (r == proto::FeedResult::frame_too_large) return process_input(c, std::span<char>());
     if (c.phase == Phase::migrating) return hand_off(c);
   }
   // Bound the input we hold for a connection that is waiting (for replies or for its
@@ -127,7 +124,7 @@ void Shard::resume_input(Connection& c) {
 proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
   if (!c.takes_frames() || input_waits(c, frame)) return proto::FrameVerdict::hold;  // pacing.cc
   proto::Request& req = request_;  // reset by the parsers below
-  if (c.mode == proto::Mode::json) {
+  if (c.mode != proto::Mode::text) {  // JSON lines, or WebSocket text messages
     if (blank(frame)) return proto::FrameVerdict::next;
     const proto::ParseOutcome outcome = parser_.parse(frame, req);
     if (!outcome.ok()) {
@@ -143,7 +140,7 @@ proto::FrameVerdict Shard::on_frame(Connection& c, std::string_view frame) {
       send_error(c, proto::ErrorCode::bad_json, "lines must be valid UTF-8", {}, {});
       return proto::FrameVerdict::next;
     }
-    switch (proto::parse_text_line(frame, c.logged_in(), c.current_room, req)) {
+    switch (proto::parse_text_line(frame, c.logged_in(), c.current_room, req, text_login())) {
       case proto::TextLine::request: handle_request(c, req, frame); break;
       case proto::TextLine::help: queue_reply(c, proto::kTextHelp); break;
       case proto::TextLine::empty: break;
@@ -198,8 +195,9 @@ void Shard::on_send_done(reactor::ConnKey key, int result) {
 }
 
 void Shard::queue_reply(Connection& c, std::string_view encoded) {
+  if (c.ws && c.ws->close_queued) return;  // nothing may follow a close frame
   net::EventBuffer* b = net::EventBuffer::create(&pool_, encoded);
-  c.out.push(b, b->json(), /*droppable=*/false);
+  c.out.push(b, reply_part(*b, c.mode), /*droppable=*/false);
   writer_.mark_dirty(c);
   // Replies are never dropped, so a client that asks without reading is bounded by
   // no longer reading its requests.
@@ -250,6 +248,7 @@ void Shard::close_connection(Connection& c) {
   reactor_->close(c.key, c.fd);
   c.fd = -1;
   c.receiving = false;
+  release_address_slot(c);
   shared_.connections.fetch_sub(1, std::memory_order_relaxed);
   if (accept_paused_) accept_resume_at_ = 0;  // an fd is free again
   if (!c.send.in_flight) free_slot(c);
@@ -288,6 +287,7 @@ void Shard::check_slow_consumers() {
     stats_.messages_dropped[int(DropReason::slow_consumer_close)].add(c->out.drop_droppable(c->send.in_flight ? c->send.in_flight_iov : 0));
     stats_.slow_consumer_disconnects.add();
     send_error(*c, proto::ErrorCode::slow_consumer, "outbound queue stayed over its bound; closing", {}, {});
+    close_websocket(*c, ws::close_code::policy_violation, "slow consumer");
     // A slow reader needs time to reach its last words; its backlog is gone, so
     // the wait costs a socket and a small queue, not memory that grows.
     drain_then_close(*c, std::max(config_.slow_timeout, kSlowConsumerGrace));
@@ -297,7 +297,8 @@ void Shard::check_slow_consumers() {
 
 void Shard::hand_off(Connection& c) {
   if (c.receiving || c.send.in_flight || !c.out.empty()) return;  // called again when they finish
-  auto* adopt = new Adopt{UniqueFd(c.fd), c.mode, std::move(c.handoff)};
+  std::string input = c.ws ? websocket_handoff(c) : std::move(c.handoff);
+  auto* adopt = new Adopt{UniqueFd(c.fd), c.mode, std::move(input), c.admission};
   adopt->input += c.framer.take_buffered();
   const uint32_t target = c.migrate_to;
   c.fd = -1;  // the fd now belongs to the home shard

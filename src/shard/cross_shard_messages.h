@@ -24,17 +24,20 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/clock.h"
+#include "chat/join_recovery.h"
 #include "common/unique_fd.h"
 #include "metrics/shard_stats.h"
 #include "net/event_buffer.h"
 #include "net/event_pool.h"
 #include "proto/events.h"
 #include "reactor/reactor.h"
+#include "shard/admission.h"
 
 namespace chatd::shard {
 
@@ -52,6 +55,7 @@ struct Adopt {
   UniqueFd fd;  // closed if the envelope is discarded
   proto::Mode mode;
   std::string input;  // unprocessed bytes, starting with the hello frame
+  Admission admission;  // travels with the fd (shard/admission.h)
 };
 
 struct Join {
@@ -59,6 +63,7 @@ struct Join {
   uint64_t session;
   bool text_mode;
   Requester from;
+  std::optional<chat::RecoveryAsk> recover;  // join with since/epoch
 };
 
 struct JoinAck {
@@ -67,6 +72,13 @@ struct JoinAck {
   uint32_t members;
   uint64_t seq, epoch;
   Requester to;
+  // Recovery on join (docs/protocol.md): the verdict when one was asked for, and the
+  // missed msgs, seq since+1..seq in order, decided and gathered by the owner in the
+  // same step as the membership, so nothing falls between them and the live ones
+  // (which this shard receives after this ack: one FIFO per owner and shard). At most
+  // --history of them.
+  std::optional<bool> recovered;
+  std::vector<net::EventRef> missed;
 };
 
 struct Leave {

@@ -76,9 +76,12 @@ std::size_t Shard::outbox_depth() const {
 
 void Shard::on_adopt(Adopt& m) {
   Connection* c = add_connection(m.fd.release(), m.mode);
+  continue_login_clock(*c, m.admission);
   c->framer.hold(m.input);  // replayed from the framer's own (padded) buffer
+  if (m.mode == proto::Mode::ws) c->ws = std::make_unique<WebSocket>(config_.max_frame);  // fed from the framer's bytes
   if (shutting_down_) {
     reply(*c, proto::ErrorEvent{"server_shutdown", "server is shutting down", {}});
+    close_websocket(*c, ws::close_code::going_away, "server shutdown");
     return drain_then_close(*c, config_.drain_timeout);
   }
   c->receiving = true;
@@ -107,6 +110,7 @@ void Shard::on_snapshot(SnapshotRequest& m) {
   for (const auto& slot : slots_) {
     if (!slot) continue;
     s.outbound_bytes += slot->out.bytes();
+    ++s.connections_by_mode[int(slot->mode)];
     s.outbound_max_messages = std::max<uint64_t>(s.outbound_max_messages, slot->out.entries());
   }
   m.done[id_].store(true, std::memory_order_release);

@@ -75,6 +75,7 @@ void Shard::begin_drain() {
       line.clear();
       proto::encode(c.mode, line, proto::ErrorEvent{"server_shutdown", "server is shutting down", {}});
       queue_reply(c, line);
+      close_websocket(c, ws::close_code::going_away, "server shutdown");
       stats_.errors[int(proto::ErrorCode::server_shutdown)].add();
     }
     drain_then_close(c, std::max<Nanos>(shutdown_deadline_ - now_, 0));

@@ -23,8 +23,30 @@ void Shard::on_join_ack(JoinAck& m) {
   }
   local_rooms_.add(c->rooms, m.room, c);
   if (c->mode == proto::Mode::text) c->current_room = m.room;
-  reply(*c, proto::Joined{m.room, m.members, m.seq, m.epoch}, m.to.rid);
+  reply(*c, proto::Joined{m.room, m.members, m.seq, m.epoch, m.recovered, m.missed.size()}, m.to.rid);
+  if (!m.missed.empty()) replay_missed(*c, m.missed);
   complete_pending(*c, 1);
+}
+
+// Recovery on join: the missed msgs, right behind `joined`. They are the answer to the
+// join, so they are queued like a reply (never dropped; bounded by --history) and the
+// connection stops being read while its queue is over its bound.
+void Shard::replay_missed(Connection& c, const std::vector<net::EventRef>& missed) {
+  if (c.ws && c.ws->close_queued) return;  // nothing may follow a close frame
+  for (const net::EventRef& event : missed) {
+    std::string_view part = broadcast_part(*event.get(), c.mode);
+    if (part.empty()) {
+      // A text user, and the room had none when this msg was encoded: render it now.
+      scratch_.clear();
+      if (!proto::msg_json_to_text(event->json(), scratch_)) continue;
+      queue_reply(c, scratch_);
+      continue;
+    }
+    event->retain();  // the queue entry's reference; the ack keeps its own until it is freed
+    c.out.push(event.get(), part, /*droppable=*/false);
+  }
+  writer_.mark_dirty(c);
+  if (delivery_.pause_input(c.out.bytes())) c.input_paused = true;
 }
 
 void Shard::on_broadcast(net::EventBuffer* event) {
@@ -33,7 +55,7 @@ void Shard::on_broadcast(net::EventBuffer* event) {
     uint32_t queued = 0;
     for (Connection* m : room->members) {
       if (m->phase != Phase::open || m->session == event->exclude_session()) continue;
-      const std::string_view part = m->mode == proto::Mode::text ? event->text() : event->json();
+      const std::string_view part = broadcast_part(*event, m->mode);
       if (part.empty()) continue;
       switch (delivery_.broadcast(m->out.bytes(), part.size(), m->over_bound, now_)) {
         case chat::BroadcastVerdict::deliver:
@@ -80,7 +102,7 @@ void Shard::on_whisper(Whisper& m) {
     stats_.messages_dropped[int(DropReason::outbound_full)].add();
   } else {
     net::EventBuffer* b = net::EventBuffer::create(&pool_, line);
-    target->out.push(b, b->json(), /*droppable=*/true);
+    target->out.push(b, reply_part(*b, target->mode), /*droppable=*/true);
     writer_.mark_dirty(*target);
   }
   proto::encode(m.sender.mode, scratch_, proto::WhisperSent{m.to, id}, m.sender.rid);
@@ -96,11 +118,12 @@ void Shard::send_reply_to(const Requester& to, std::string_view encoded, int pen
 
 void Shard::on_reply(Reply& m) {
   Connection* c = find(m.key);
-  if (!c || c->fd < 0) {
+  if (!c || c->fd < 0 || (c->ws && c->ws->close_queued)) {
     m.event->release();
+    if (c && c->fd >= 0) complete_pending(*c, m.pending_done);
     return;
   }
-  c->out.push(m.event, m.event->json(), /*droppable=*/false);
+  c->out.push(m.event, reply_part(*m.event, c->mode), /*droppable=*/false);
   writer_.mark_dirty(*c);
   complete_pending(*c, m.pending_done);
 }

@@ -1,4 +1,5 @@
-// A msg's way through a real shard makes no heap allocation in steady state:
+// A msg's way through a real shard makes no heap allocation in steady state, for
+// JSON-lines and WebSocket members alike:
 // parse → checks → the room's owner (the same shard: a direct call; another: a
 // Publish block from the sender's pool) → encoded once into a pooled EventBuffer →
 // queued for every member → sent → the buffer back to its pool, from whichever
@@ -64,15 +65,28 @@ constexpr int kMeasured = 1000;
 
 struct Member {
   explicit Member(uint16_t port, const std::string& user) : client(port) {
-    client.send("{\"op\":\"hello\",\"user\":\"" + user + "\"}\n");
+    client.send(request("{\"op\":\"hello\",\"user\":\"" + user + "\"}"));
     client.read_until("\"welcome\"");
   }
+  static std::string request(std::string_view json) { return std::string(json) + "\n"; }
   LineClient client;
+};
+
+// The same over WebSocket: requests in masked text frames, events in text frames
+// whose bytes every WebSocket member's queue shares.
+struct WsMember {
+  explicit WsMember(uint16_t port, const std::string& user) : client(port) {
+    client.send(request("{\"op\":\"hello\",\"user\":\"" + user + "\"}"));
+    client.read_until("\"welcome\"");
+  }
+  static std::string request(std::string_view json) { return WsFrameClient::frame(json); }
+  WsFrameClient client;
 };
 
 // Sends `n` msgs from `from`, one at a time; every member reads each echo before
 // the next is sent. The frame is built once, so the client allocates nothing.
-void exchange(Member& from, Member& other, const std::string& frame, int n) {
+template <class From, class Other>
+void exchange(From& from, Other& other, const std::string& frame, int n) {
   for (int i = 0; i < n; ++i) {
     from.client.send(frame);
     from.client.read_until("\"ev\":\"msg\"");
@@ -82,15 +96,16 @@ void exchange(Member& from, Member& other, const std::string& frame, int n) {
 
 // One room, two members on different shards, `from` sending. Returns the
 // allocations made while kMeasured msgs went through.
-uint64_t allocations_per_run(Member& from, Member& other, const std::string& room) {
-  for (Member* m : {&from, &other}) {
-    m->client.send("{\"op\":\"join\",\"room\":\"" + room + "\"}\n");
-    m->client.read_until("\"joined\"");
-  }
+template <class From, class Other>
+uint64_t allocations_per_run(From& from, Other& other, const std::string& room) {
+  from.client.send(From::request("{\"op\":\"join\",\"room\":\"" + room + "\"}"));
+  from.client.read_until("\"joined\"");
+  other.client.send(Other::request("{\"op\":\"join\",\"room\":\"" + room + "\"}"));
+  other.client.read_until("\"joined\"");
   from.client.read_until("\"user_joined\"");
-  const std::string frame = "{\"op\":\"msg\",\"room\":\"" + room +
-                            "\",\"text\":\"hello everyone, a message of some ordinary length\",\"id\":\"c1\","
-                            "\"ts\":1718000000123}\n";
+  const std::string frame = From::request("{\"op\":\"msg\",\"room\":\"" + room +
+                                          "\",\"text\":\"hello everyone, a message of some ordinary length\",\"id\":\"c1\","
+                                          "\"ts\":1718000000123}");
   exchange(from, other, frame, kWarmUp);
   const uint64_t before = g_allocations.load();
   exchange(from, other, frame, kMeasured);
@@ -115,6 +130,24 @@ TEST(MessagePath, NoAllocationPerMsgWhenTheOwnerIsAnotherShard) {
   // shard's pool, and come back as broadcasts.
   EXPECT_EQ(allocations_per_run(alice, bob, name_on_shard("there", 1, 2)), 0u);
   EXPECT_EQ(server.stats(0).messages_delivered.get(), uint64_t(kWarmUp + kMeasured));
+}
+
+TEST(MessagePath, NoAllocationPerMsgBetweenWebSocketMembers) {
+  InProcessServer server(2);
+  WsMember alice(server.port(), name_on_shard("alice", 0, 2));
+  WsMember bob(server.port(), name_on_shard("bob", 1, 2));
+  // Frames unmasked in the receive buffer, parsed there; the event framed once
+  // when it is encoded, that frame queued for both.
+  EXPECT_EQ(allocations_per_run(alice, bob, name_on_shard("wshere", 0, 2)), 0u);
+  EXPECT_EQ(allocations_per_run(alice, bob, name_on_shard("wsthere", 1, 2)), 0u);
+}
+
+TEST(MessagePath, NoAllocationPerMsgInARoomOfJsonAndWebSocketMembers) {
+  InProcessServer server(2);
+  Member alice(server.port(), name_on_shard("alice", 0, 2));
+  WsMember bob(server.port(), name_on_shard("bob", 1, 2));
+  EXPECT_EQ(allocations_per_run(alice, bob, name_on_shard("mixed", 1, 2)), 0u);
+  EXPECT_EQ(server.stats(1).messages_delivered.get(), uint64_t(kWarmUp + kMeasured));
 }
 
 // The count is real: the same window with a std::string per msg sees them.

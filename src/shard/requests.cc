@@ -27,7 +27,7 @@ void Shard::send_error(Connection& c, ErrorCode code, std::string_view msg, std:
 void Shard::refuse(Connection& c, const proto::Request& r, const chat::Refusal& refusal) {
   send_error(c, refusal.code, refusal.message, r.rid, proto::op_name(r.op));
   // A person typing a name that was refused is asked again.
-  if (r.op == Op::hello && c.mode == proto::Mode::text) queue_reply(c, proto::kTextPrompt);
+  if (r.op == Op::hello && c.mode == proto::Mode::text) queue_reply(c, text_prompt());
 }
 
 void Shard::handle_request(Connection& c, const proto::Request& r, std::string_view frame) {
@@ -38,7 +38,7 @@ void Shard::handle_request(Connection& c, const proto::Request& r, std::string_v
   if (auto refusal = chat::check_request(r, sender, limits_)) return refuse(c, r, *refusal);
   switch (r.op) {
     case Op::hello: return do_hello(c, r, frame);
-    case Op::join: return join_room_request(c, r.room, r.rid);  // a repeated join is answered by the owner too
+    case Op::join: return join_room_request(c, r.room, r.rid, chat::recovery_ask(r));  // a repeated join too
     case Op::leave: return do_leave(c, r, room);
     case Op::msg: return do_msg(c, r);
     case Op::whisper: return do_whisper(c, r);
@@ -53,11 +53,16 @@ void Shard::handle_request(Connection& c, const proto::Request& r, std::string_v
     }
     case Op::bye:
       reply(c, proto::Bye{}, r.rid);
+      close_websocket(c, ws::close_code::normal, {});
       return drain_then_close(c, 2 * kSeconds);
   }
 }
 
 void Shard::do_hello(Connection& c, const proto::Request& r, std::string_view frame) {
+  // The token first (login.cc): before the move home, so a forger never costs a hop,
+  // and before name_taken, so who is online cannot be probed without one. The home
+  // shard verifies the replayed hello again (docs/auth.md).
+  if (!token_accepted(c, r)) return;
   const uint32_t home = shard_of(r.user, mesh_.shards());
   if (home != id_) {
     // The user lives elsewhere: move the connection there, hello frame first, and
@@ -72,6 +77,7 @@ void Shard::do_hello(Connection& c, const proto::Request& r, std::string_view fr
   if (!users_.claim(r.user, &c))
     return refuse(c, r, {ErrorCode::name_taken, std::string(r.user) + " is already online"});
   c.session = (uint64_t(id_) << 48) | ++session_counter_;
+  c.admission.login_by = 0;  // logged in: the login deadline no longer applies
   c.user.assign(r.user);
   stats_.users_online.set(users_.size());
   reply(c, proto::Welcome{c.user, id_, mesh_.shards()}, r.rid);
@@ -81,8 +87,9 @@ void Shard::do_hello(Connection& c, const proto::Request& r, std::string_view fr
   }
 }
 
-void Shard::join_room_request(Connection& c, std::string_view room, std::string_view rid) {
-  auto* join = new Join{std::string(room), c.user, c.session, c.mode == proto::Mode::text, requester(c, rid)};
+void Shard::join_room_request(Connection& c, std::string_view room, std::string_view rid,
+                              std::optional<chat::RecoveryAsk> recover) {
+  auto* join = new Join{std::string(room), c.user, c.session, c.mode == proto::Mode::text, requester(c, rid), recover};
   ++c.pending;
   post<&Shard::on_join>(shard_of(room, mesh_.shards()), join);
 }

@@ -46,9 +46,22 @@ void Shard::on_join(Join& m) {
   OwnedRoom& room = *it->second;
   if (room.members().add(m.session, m.user, m.from.shard, m.text_mode))
     broadcast_event(room, m.room, proto::UserJoined{m.room, m.user}, m.session, now_);
-  post<&Shard::on_join_ack>(m.from.shard,
-       new JoinAck{std::move(m.room), m.session, room.members().count(), room.last_seq(), room.epoch(),
-                           std::move(m.from)});
+  auto* ack = new JoinAck{std::move(m.room), m.session, room.members().count(), room.last_seq(), room.epoch(),
+                          std::move(m.from)};
+  if (m.recover) {
+    // Recovery on join: the verdict and the missed msgs go in the ack, so the member's
+    // shard queues them right behind `joined` and before any later broadcast.
+    const chat::RecoveryVerdict verdict = room.recovery(*m.recover);
+    ack->recovered = verdict.recovered;
+    if (verdict.recovered) {
+      ack->missed.reserve(verdict.missed);
+      room.history_since(m.recover->since, verdict.missed, [&](const net::EventRef& stored) {
+        stored->retain();
+        ack->missed.emplace_back(stored.get());
+      });
+    }
+  }
+  post<&Shard::on_join_ack>(ack->to.shard, ack);
 }
 
 void Shard::on_leave(Leave& m) {

@@ -19,6 +19,7 @@ namespace chatd::shard {
 
 static_assert(metrics::kFrameOpSlots == proto::kOpCount, "one frames_received counter per op");
 static_assert(metrics::kErrorCodeSlots == proto::kErrorCodeCount, "one errors counter per error code");
+static_assert(metrics::kConnectionModes == int(proto::Mode::ws) + 1, "one connections_by_mode gauge per mode");
 
 namespace {
 
@@ -66,6 +67,7 @@ void Shard::run(int listen_fd, int cpu, const std::function<void(Result<void>)>&
   auto made = reactor::make_reactor(shared_.backend);
   if (!made) return ready(made.error());
   reactor_ = std::move(*made);
+  if (auto auth = start_auth(); !auth) return ready(auth.error());
   listen_fd_ = listen_fd;
   reactor_->watch_wakeup(mesh_.mailbox(id_).wakeup_fd.get());
   reactor_->listen(listen_fd);
@@ -108,9 +110,10 @@ Nanos Shard::next_timeout() const {
   // Held connections are re-checked every tick: another shard's backlog clears
   // without waking us.
   const bool timers = !prompt_queue_.empty() || !slow_.empty() || !closing_.empty() || !held_.empty() ||
-                      !withheld_.empty() || accept_paused_ || shutting_down_;
+                      !http_connections_.empty() || !withheld_.empty() || accept_paused_ || shutting_down_;
   if (shared_.stopping.load(std::memory_order_relaxed)) return 0;
-  return timers ? kTick : -1;
+  if (timers) return kTick;
+  return login_deadlines_.empty() ? -1 : std::max<Nanos>(0, login_deadlines_.next() - now_);
 }
 
 void Shard::run_timers() {
@@ -119,10 +122,12 @@ void Shard::run_timers() {
     Connection* c = find(prompt_queue_.front().first);
     prompt_queue_.pop_front();
     if (c && c->mode == proto::Mode::undecided && c->phase == Phase::open && c->framer.buffered() == 0) {
-      queue_reply(*c, proto::kTextPrompt);
+      queue_reply(*c, text_prompt());
     }
   }
+  close_late_logins();
   if (!slow_.empty()) check_slow_consumers();
+  if (!http_connections_.empty()) check_http_deadlines();
   if (!closing_.empty()) {
     std::erase_if(closing_, [&](reactor::ConnKey key) {
       Connection* c = find(key);
@@ -156,6 +161,8 @@ void Shard::on_accept(int fd) {
     }
     return;
   }
+  Admission admission;
+  if (refused_by_address_limit(fd, admission)) return;  // closed (login.cc)
   // Fix the kernel's send buffer instead of letting it autotune to megabytes: what a
   // slow reader can pin is then --max-outbound plus this, not plus tcp_wmem's max.
   const int sndbuf = int(std::clamp<std::size_t>(config_.max_outbound / 4, 16 * 1024, 1024 * 1024));
@@ -165,6 +172,8 @@ void Shard::on_accept(int fd) {
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   Connection* c = add_connection(fd, proto::Mode::undecided);
+  c->admission = admission;
+  start_login_clock(*c);
   prompt_queue_.emplace_back(c->key, now_ + kSeconds);
   c->receiving = true;
   reactor_->start_recv(c->key, fd);

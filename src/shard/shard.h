@@ -8,11 +8,13 @@
 #include <functional>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "auth/verifier.h"
 #include "chat/delivery_policy.h"
 #include "chat/epoch_source.h"
 #include "chat/name_registry.h"
@@ -21,13 +23,17 @@
 #include "chat/sender_pacing.h"
 #include "common/string_map.h"
 #include "config/config.h"
+#include "http/router.h"
 #include "proto/error_code.h"
 #include "proto/json_request_parser.h"
 #include "proto/request.h"
+#include "proto/text_command.h"
 #include "reactor/reactor.h"
 #include "metrics/shard_stats.h"
+#include "net/conns_per_address.h"
 #include "shard/connection.h"
 #include "shard/cross_shard_messages.h"
+#include "shard/login_deadlines.h"
 #include "xshard/mesh.h"
 #include "xshard/outbox.h"
 
@@ -53,6 +59,11 @@ struct ServerShared {
   // that builds the shards; no shard thread touches this vector) and kept until the
   // server goes: a buffer may be let go by any shard, after its own shard stopped.
   std::vector<std::unique_ptr<net::EventPool>> event_pools;
+  // --auth-secret-file's key (empty: auth off); each shard keys its own Verifier
+  // from it on its own thread at start.
+  std::string auth_secret;
+  // --max-conns-per-ip (null: off): every shard counts into the one table.
+  std::unique_ptr<net::ConnsPerAddress> conns_per_address;
 };
 
 class Shard final : public reactor::Handler {
@@ -74,7 +85,7 @@ class Shard final : public reactor::Handler {
   // reactor::Handler
   void on_accept(int fd) override;
   void on_accept_error(int err) override;
-  void on_recv(reactor::ConnKey key, std::span<const char> data) override;
+  void on_recv(reactor::ConnKey key, std::span<char> data) override;
   void on_recv_end(reactor::ConnKey key, int result) override;
   void on_send_done(reactor::ConnKey key, int result) override;
   void on_wakeup() override {}
@@ -90,7 +101,7 @@ class Shard final : public reactor::Handler {
   // --- connections (connection_io.cc)
   Connection* find(reactor::ConnKey key);
   Connection* add_connection(int fd, proto::Mode mode);
-  void process_input(Connection& c, std::string_view data);
+  void process_input(Connection& c, std::span<char> data);
   void resume_input(Connection& c);
   proto::FrameVerdict on_frame(Connection& c, std::string_view frame);
   void decide_mode(Connection& c, std::string_view data);
@@ -104,6 +115,33 @@ class Shard final : public reactor::Handler {
   void leave_everything(Connection& c);
   void check_slow_consumers();
   void hand_off(Connection& c);
+
+  // --- admission and login (login.cc): the per-address limit at accept, the
+  // login deadline, and the token a hello must carry when auth is on.
+  Result<void> start_auth();
+  bool refused_by_address_limit(int fd, Admission& admission);
+  void release_address_slot(Connection& c);
+  void start_login_clock(Connection& c);  // also for a connection upgraded to WebSocket
+  void continue_login_clock(Connection& c, const Admission& carried);
+  void watch_login_deadline(Connection& c);
+  void close_late_logins();
+  bool token_accepted(Connection& c, const proto::Request& r);
+  proto::TextLogin text_login() const;
+  std::string_view text_prompt() const;
+
+  // --- HTTP and WebSocket connections (http_io.cc)
+  void start_http(Connection& c, std::string_view data);
+  void process_http(Connection& c, std::string_view data);
+  void serve_http(Connection& c);
+  void answer_http(Connection& c, const http::Reply& reply);
+  void check_http_deadlines();
+  void upgrade_to_websocket(Connection& c, std::size_t head_len);
+  void process_ws(Connection& c, std::span<char> chunk);
+  void resume_web_input(Connection& c);
+  proto::FrameVerdict on_ws_event(Connection& c, const ws::WsEvent& ev);
+  void close_websocket(Connection& c, uint16_t code, std::string_view reason);
+  std::string websocket_handoff(Connection& c);
+  void queue_bytes(Connection& c, std::string_view bytes);  // raw: HTTP responses, WebSocket control frames
 
   // --- outbox backpressure (backpressure.cc)
   static constexpr uint32_t kAllShards = UINT32_MAX;
@@ -154,7 +192,8 @@ class Shard final : public reactor::Handler {
   void refuse(Connection& c, const proto::Request& r, const chat::Refusal& refusal);
   template <class Event>
   void reply(Connection& c, const Event& ev, std::string_view rid = {});
-  void join_room_request(Connection& c, std::string_view room, std::string_view rid);
+  void join_room_request(Connection& c, std::string_view room, std::string_view rid,
+                         std::optional<chat::RecoveryAsk> recover = std::nullopt);
 
   // --- cross-shard traffic (cross_shard_traffic.cc): messages are posted to a
   // per-destination outbox, pushed to the target's ring in batches, and run there
@@ -196,6 +235,7 @@ class Shard final : public reactor::Handler {
   // --- the members' and users' side (member_side.cc)
   void on_join_ack(JoinAck& m);
   void on_broadcast(net::EventBuffer* event);
+  void replay_missed(Connection& c, const std::vector<net::EventRef>& missed);
   void on_whisper(Whisper& m);
   void on_reply(Reply& m);
   void on_users_query(UsersQuery& m);
@@ -229,6 +269,7 @@ class Shard final : public reactor::Handler {
   std::deque<std::pair<reactor::ConnKey, Nanos>> prompt_queue_;  // undecided connections, by deadline
   std::vector<reactor::ConnKey> slow_;                            // over their outbound bound
   std::vector<reactor::ConnKey> closing_;                         // draining or lingering
+  std::vector<reactor::ConnKey> http_connections_;                // Mode::http: watched for their deadline
 
   // Users whose home is this shard, and the rooms this shard hosts members of / owns.
   chat::NameRegistry<Connection*> users_;
@@ -255,6 +296,13 @@ class Shard final : public reactor::Handler {
   std::vector<reactor::ConnKey> held_;          // connections held for an outbox
   std::vector<reactor::ConnKey> held_scratch_;  // resume_held's working copy
   bool backlogged_ = false;                     // as last reported in our mailbox
+
+  // Auth (login.cc): the shard's own Verifier when --auth-secret-file is given;
+  // connections that have yet to log in, by deadline.
+  std::optional<auth::Verifier> verifier_;
+  LoginDeadlines login_deadlines_;
+  Nanos last_address_refusal_log_ = 0;
+  uint64_t address_refusals_since_log_ = 0;
 
   proto::JsonRequestParser parser_;
   // The request being handled. One per shard, reused, so its buffers (the rid) keep

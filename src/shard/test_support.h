@@ -20,6 +20,7 @@
 #include "common/stable_hash.h"
 #include "net/listener.h"
 #include "shard/shard.h"
+#include "ws/client_frame.h"
 #include "xshard/mesh.h"
 
 namespace chatd::shard::testing {
@@ -73,6 +74,14 @@ class InProcessServer {
   uint16_t port_ = 0;
 };
 
+inline void send_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n <= 0) throw std::runtime_error("send failed");
+    bytes.remove_prefix(std::size_t(n));
+  }
+}
+
 class LineClient {
  public:
   explicit LineClient(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
@@ -86,13 +95,10 @@ class LineClient {
     setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
 
-  void send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) throw std::runtime_error("send failed");
-      bytes.remove_prefix(std::size_t(n));
-    }
-  }
+  void send(std::string_view bytes) { send_all(fd_.get(), bytes); }
+  // Hands the socket over (after an HTTP upgrade read through read_until); bytes
+  // already buffered past the last line are dropped, so the peer must be quiet then.
+  UniqueFd release_fd() { return std::move(fd_); }
 
   // The next line that contains `needle` (without its '\n'); earlier lines are
   // skipped. The view lives until the next call.
@@ -116,6 +122,61 @@ class LineClient {
   }
 
  private:
+  UniqueFd fd_;
+  char buf_[64 * 1024];
+  std::size_t start_ = 0;
+  std::size_t end_ = 0;
+};
+
+// A WebSocket client on plain sockets that, like LineClient, allocates nothing after
+// the upgrade: requests are framed by the caller once (frame()), replies are read in
+// place from a fixed buffer.
+class WsFrameClient {
+ public:
+  explicit WsFrameClient(uint16_t port) : line_(port) {
+    line_.send("GET /ws HTTP/1.1\r\nHost: test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    line_.read_until("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    while (line_.read_until("\r") != "\r") {}  // up to the empty line that ends the 101's head
+    fd_ = line_.release_fd();
+    start_ = end_ = 0;
+  }
+
+  // A masked client text frame carrying `json` (one request, no newline).
+  static std::string frame(std::string_view json) { return ws::client_frame(ws::Opcode::text, json); }
+  void send(std::string_view bytes) { send_all(fd_.get(), bytes); }
+
+  // The payload of the next text frame that contains `needle`; earlier frames are
+  // skipped. The view lives until the next call.
+  std::string_view read_until(std::string_view needle) {
+    for (;;) {
+      while (end_ - start_ >= 2) {
+        const auto* p = reinterpret_cast<const unsigned char*>(buf_ + start_);
+        std::size_t header = 2, len = p[1] & 0x7F;
+        if (len == 126) {
+          if (end_ - start_ < 4) break;
+          header = 4, len = (std::size_t(p[2]) << 8) | p[3];
+        } else if (len == 127) {
+          throw std::runtime_error("a frame over 64 KiB");
+        }
+        if (end_ - start_ < header + len) break;
+        const std::string_view payload(buf_ + start_ + header, len);
+        start_ += header + len;
+        if (payload.find(needle) != std::string_view::npos) return payload;
+      }
+      if (start_ > 0) {
+        std::memmove(buf_, buf_ + start_, end_ - start_);
+        end_ -= start_;
+        start_ = 0;
+      }
+      const ssize_t n = ::recv(fd_.get(), buf_ + end_, sizeof buf_ - end_, 0);
+      if (n <= 0) throw std::runtime_error("connection closed before the frame came");
+      end_ += std::size_t(n);
+    }
+  }
+
+ private:
+  LineClient line_;
   UniqueFd fd_;
   char buf_[64 * 1024];
   std::size_t start_ = 0;

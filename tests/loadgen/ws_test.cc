@@ -3,15 +3,7 @@
 // JSON lines — the ramp on both backends, the open loop with whispers and
 // publishers, and interactive mode.
 //
-// NOT REGISTERED YET: chatd answers 501 to HTTP until the lead wires src/http
-// and src/ws into the shard. Once chatd serves /ws, register it in
-// tests/loadgen/meson.build as the test `loadgen_ws` (same env and depends as
-// `loadgen`):
-//
-//   test('loadgen_ws', executable('it_loadgen_ws', files('ws_test.cc', 'child_process.cc'),
-//       dependencies : [gtest_dep, simdjson_dep, threads_dep]), suite : ['integration'],
-//     env : ['CHATD_BIN=' + chatd.full_path(), 'LOADGEN_BIN=' + loadgen.full_path()],
-//     depends : [chatd, loadgen], timeout : 120, is_parallel : true)
+// Registered in tests/loadgen/meson.build as `loadgen_ws`.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 

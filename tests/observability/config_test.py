@@ -27,11 +27,11 @@ CHATD = {
               "chatd_build_info", "chatd_max_outbound_bytes", "chatd_memory_limit_bytes",
               "chatd_outbound_queue_bytes", "chatd_outbound_queue_max_messages",
               "process_resident_memory_bytes", "process_open_fds", "process_max_fds",
-              "process_start_time_seconds"],
+              "process_start_time_seconds", "chatd_connections_by_mode"],
     "counter": ["chatd_frames_received_total", "chatd_messages_delivered_total", "chatd_messages_dropped_total",
                 "chatd_errors_total", "chatd_bytes_received_total", "chatd_bytes_sent_total",
                 "chatd_slow_consumer_disconnects_total", "chatd_ring_full_total", "chatd_accept_errors_total",
-                "process_cpu_seconds_total"],
+                "process_cpu_seconds_total", "chatd_http_responses_total"],
     "histogram": ["chatd_broadcast_latency_seconds"],
 }
 LOADGEN = {

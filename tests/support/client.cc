@@ -192,6 +192,18 @@ std::string Client::expect_line(Ms timeout) {
   return *line;
 }
 
+std::string Client::read_bytes(size_t n, Ms timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (in_.size() < n) {
+    if (!fill(deadline))
+      fail(std::string(eof_ ? "connection closed" : "timeout") + " after " + std::to_string(in_.size()) + " of " +
+           std::to_string(n) + " bytes");
+  }
+  std::string out = in_.substr(0, n);
+  in_.erase(0, n);
+  return out;
+}
+
 std::string Client::read_line_until(const std::function<bool(const std::string&)>& pred,
                                     Ms timeout, std::vector<std::string>* skipped) {
   auto deadline = Clock::now() + timeout;

@@ -62,6 +62,9 @@ class Client {
   // Reads lines until `pred` holds; the others go to *skipped. Throws on timeout/EOF.
   std::string read_line_until(const std::function<bool(const std::string&)>& pred,
                               Ms timeout = 3s, std::vector<std::string>* skipped = nullptr);
+  // Exactly `n` bytes (line-free protocols: an HTTP body, WebSocket frames). Throws on
+  // timeout or EOF.
+  std::string read_bytes(size_t n, Ms timeout = 3s);
   // Lines that arrive within `quiet` of each other, stopping at the first gap.
   std::vector<std::string> read_lines_until_quiet(Ms quiet, Ms limit = 3s);
 

@@ -165,7 +165,7 @@ class EpollReactor final : public Reactor, private AcceptGate::Watch {
 
   void receive(Handler& h, int fd, FdState& s) {
     ssize_t n = ::recv(fd, recv_buf_.data(), kRecvBufferSize, MSG_DONTWAIT);
-    if (n > 0) return h.on_recv(s.key, std::span<const char>(recv_buf_.data(), std::size_t(n)));
+    if (n > 0) return h.on_recv(s.key, std::span<char>(recv_buf_.data(), std::size_t(n)));
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
     int result = n == 0 ? 0 : -errno;
     s.receiving = false;

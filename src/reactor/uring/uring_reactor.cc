@@ -258,7 +258,7 @@ class UringReactor final : public Reactor, private AcceptGate::Watch {
     if (cqe.flags & IORING_CQE_F_BUFFER) {
       uint16_t bid = uint16_t(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
       if (current && cqe.res > 0) {
-        h.on_recv(key, std::span<const char>(buffer(bid), std::size_t(cqe.res)));
+        h.on_recv(key, std::span<char>(buffer(bid), std::size_t(cqe.res)));
       }
       give_buffer(bid);  // returned after the handler ran: the bytes are consumed or copied
     }
