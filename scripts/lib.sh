@@ -12,11 +12,20 @@ CHATD_BUILD_PACKAGES=(g++ meson ninja-build pkg-config liburing-dev libjemalloc-
                       prometheus-cpp-dev libssl-dev)
 # What the test suite exercises (scripts/test.sh): GoogleTest, Google Benchmark
 # (CI compiles bench/), Python for the black-box and observability tests,
-# Prometheus/promtool, the servers loadgen compares chatd with, and node, npm and
-# chromium for the browser test of the web page (tests/web, suite `browser`).
+# Prometheus/promtool, the servers loadgen compares chatd with, and chromium (plus
+# node and npm, see node_packages) for the browser test of the web page (tests/web,
+# suite `browser`).
 # shellcheck disable=SC2034  # used by scripts/test.sh
 CHATD_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3 prometheus redis-server nats-server openssl
-                     nodejs npm chromium)
+                     chromium)
+
+# node_packages: the Debian packages that would provide `node` and `npm`, for
+# whichever is missing. A machine may carry a Node.js of its own (NodeSource's
+# nodejs bundles npm and conflicts with Debian's npm package): then nothing.
+node_packages() {
+  command -v node >/dev/null 2>&1 || echo nodejs
+  command -v npm >/dev/null 2>&1 || echo npm
+}
 
 # ensure_packages [PACKAGE...]: installs whatever of CHATD_BUILD_PACKAGES and the
 # named packages is missing; silent when nothing is.

@@ -8,7 +8,8 @@
 # Set CHATD_TEST_QUICK=1 to run only the last step.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-ensure_packages "${CHATD_TEST_PACKAGES[@]}"
+# shellcheck disable=SC2046  # one package name a word
+ensure_packages "${CHATD_TEST_PACKAGES[@]}" $(node_packages)
 cd "$CHATD_ROOT"
 
 # `enabled`, not meson's `auto`: build/ may come from scripts/run.sh, configured
