@@ -11,6 +11,9 @@ set -euo pipefail
 # shellcheck disable=SC2046  # one package name a word
 ensure_packages "${CHATD_TEST_PACKAGES[@]}" $(node_packages)
 cd "$CHATD_ROOT"
+# The browser test skips where node/npm/chromium are missing; here they were just
+# installed, so a missing one is a failure, not a quietly smaller suite.
+export CHATD_REQUIRE_BROWSER=1
 
 # `enabled`, not meson's `auto`: build/ may come from scripts/run.sh, configured
 # before GoogleTest was installed, and a suite without its tests must not pass.
