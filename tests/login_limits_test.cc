@@ -6,8 +6,6 @@
 //   server's own timeouts, not this one.
 // - --max-conns-per-ip N (default off): one source address holds at most N
 //   connections across all shards; the rest are closed at accept.
-// The first cases were written in tests/hardening_pending_test.cc before chatd had
-// these limits.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>

@@ -6,7 +6,7 @@
 // The sender keeps at most 400 messages (~90 KiB) ahead of the slowest
 // member, so no member is ever near --max-outbound (4 MiB): a loss here is
 // the stop's fault, not the bound's. An unpaced burst also overflows members
-// that keep up until the sender is pushed back; hardening_pending_test.cc has
+// that keep up until the sender is pushed back; burst_test.cc has
 // that case.
 #include <gtest/gtest.h>
 
