@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "client.h"
+#include "fd_fill.h"
 #include "server_fixture.h"
 
 namespace chatd_it {
@@ -16,16 +17,6 @@ using Clock = std::chrono::steady_clock;
 class Emfile : public testing::TestWithParam<ServerParam> {};
 
 INSTANTIATE_TEST_SUITE_P(Backends, Emfile, testing::ValuesIn(backends_x({2})), param_name);
-
-// Connects and says hello; true if welcomed within `wait`.
-bool try_login(uint16_t port, const std::string& name, Ms wait, Client* out) {
-  auto c = Client::try_connect(port, {.label = name, .connect_timeout = 1s});
-  if (!c) return false;
-  c->try_send_raw(op("hello").s("user", name).str() + "\n", 200ms);
-  auto line = c->read_line(wait);
-  *out = std::move(*c);
-  return line && line->find("\"welcome\"") != std::string::npos;
-}
 
 int count_lines(const std::string& text) { return int(std::count(text.begin(), text.end(), '\n')); }
 
@@ -58,13 +49,7 @@ TEST_P(Emfile, ServesExistingClientsWithoutSpinningAndRecovers) {
   a.expect_event("user_joined");
 
   // Fill the descriptor table until a hello goes unanswered.
-  std::vector<Client> welcomed, pending;
-  for (int i = 0; i < 200 && pending.size() < 8; ++i) {
-    Client c;
-    bool ok = try_login(port, "fill" + std::to_string(i), pending.empty() ? 300ms : 50ms, &c);
-    if (c.fd() < 0) break;  // connect itself failed: the backlog is full too
-    (ok ? welcomed : pending).push_back(std::move(c));
-  }
+  auto [welcomed, pending] = fill_descriptor_table(port, 8);
   ASSERT_FALSE(pending.empty()) << "with RLIMIT_NOFILE 64 chatd accepted " << welcomed.size()
                                 << " connections and never stopped";
   EXPECT_LT(welcomed.size(), 64u);

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "client.h"
+#include "fd_fill.h"
 #include "server_fixture.h"
 
 namespace chatd_it {
@@ -31,19 +32,6 @@ double seconds_since(Clock::time_point t0) {
 class FdStorm : public testing::TestWithParam<ServerParam> {};
 
 INSTANTIATE_TEST_SUITE_P(Backends, FdStorm, testing::ValuesIn(backends_x({2})), param_name);
-
-// Connects and says hello; true if welcomed within `wait`. A SYN the full
-// backlog dropped is retransmitted by the kernel only after 1 s, so a short
-// `connect_wait` retries with a fresh SYN sooner.
-bool try_login(uint16_t port, const std::string& name, Ms wait, Client* out,
-               Ms connect_wait = 1s) {
-  auto c = Client::try_connect(port, {.label = name, .connect_timeout = connect_wait});
-  if (!c) return false;
-  c->try_send_raw(op("hello").s("user", name).str() + "\n", 200ms);
-  auto line = c->read_line(wait);
-  *out = std::move(*c);
-  return line && line->find("\"welcome\"") != std::string::npos;
-}
 
 // `slots` sockets, each connecting again and again: a connection that is
 // established gets a hello and is reset at once (SO_LINGER 0, so no
@@ -133,13 +121,7 @@ TEST_P(FdStorm, CpuStaysLowAtTheLimitAndAcceptingResumesWhenFdsAreFreed) {
   a.expect_event("user_joined");
 
   // Take every descriptor: fill until a hello goes unanswered.
-  std::vector<Client> held, pending;
-  for (int i = 0; i < 200 && pending.size() < 4; ++i) {
-    Client c;
-    bool ok = try_login(port, "fill" + std::to_string(i), pending.empty() ? 300ms : 50ms, &c);
-    if (c.fd() < 0) break;
-    (ok ? held : pending).push_back(std::move(c));
-  }
+  auto [held, pending] = fill_descriptor_table(port, 4);
   ASSERT_FALSE(pending.empty()) << "under RLIMIT_NOFILE 64 chatd accepted " << held.size()
                                 << " connections and never stopped";
 
