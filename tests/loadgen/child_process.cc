@@ -141,4 +141,16 @@ uint64_t room_deliveries(uint64_t clients, uint64_t rooms, uint64_t msgs) {
   return total;
 }
 
+void expect_exact_ramp_step(simdjson::dom::element s, uint64_t k) {
+  const uint64_t clients = 10 * k;
+  EXPECT_EQ(uint64_t(s["clients"]), clients);
+  EXPECT_EQ(uint64_t(s["connect_failures"]), 0u);
+  EXPECT_EQ(uint64_t(s["messages_sent"]), clients * 10);
+  EXPECT_EQ(uint64_t(s["deliveries_expected"]), room_deliveries(clients, 2, 10));
+  EXPECT_EQ(uint64_t(s["deliveries_received"]), room_deliveries(clients, 2, 10));
+  EXPECT_EQ(uint64_t(s["lost"]), 0u);
+  EXPECT_EQ(uint64_t(s["duplicates"]), 0u);
+  EXPECT_EQ(uint64_t(s["out_of_order"]), 0u);
+}
+
 }  // namespace loadgen_it

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <simdjson.h>
+
 namespace loadgen_it {
 
 using Ms = std::chrono::milliseconds;
@@ -58,5 +60,10 @@ ChatdUnderTest start_chatd(const std::vector<std::string>& extra);
 // Deliveries when `clients` are placed evenly over `rooms` (loadgen's RoomPlan)
 // and each sends `msgs` messages, each delivered to every member of its room.
 uint64_t room_deliveries(uint64_t clients, uint64_t rooms, uint64_t msgs);
+
+// The exact accounting step k (1-based) of `--ramp 10 --msgs 10 --rooms 2` must
+// show in summary.json: 10k clients, all connected, 10 msgs each sent, every room
+// delivery received once and in order.
+void expect_exact_ramp_step(simdjson::dom::element step, uint64_t k);
 
 }  // namespace loadgen_it
